@@ -1,0 +1,1 @@
+"""Visits and captures pages; judges nothing."""

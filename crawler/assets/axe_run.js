@@ -1,0 +1,17 @@
+// Run the injected axe-core and send back only what Vigie stores: violations and incomplete
+// in full, passes and inapplicable as rule ids (sending everything costs time for nothing).
+async (options) => {
+  const r = await axe.run(document, options);
+  return {
+    testEngine: r.testEngine,
+    testRunner: r.testRunner,
+    testEnvironment: r.testEnvironment,
+    url: r.url,
+    timestamp: r.timestamp,
+    toolOptions: r.toolOptions,
+    violations: r.violations,
+    incomplete: r.incomplete,
+    passes: r.passes.map((p) => p.id),
+    inapplicable: r.inapplicable.map((p) => p.id),
+  };
+}

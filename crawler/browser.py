@@ -1,0 +1,55 @@
+"""Find a Chromium to drive: configured path, else Playwright's own build, else the system's."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+
+SYSTEM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+class BrowserNotFound(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class BrowserChoice:
+    executable: str | None  # None: let Playwright launch its own build
+    source: str  # "configured", "playwright" or "system"
+
+    def launch_options(self, args: tuple[str, ...]) -> dict[str, object]:
+        options: dict[str, object] = {"headless": True, "args": list(args)}
+        if self.executable:
+            options["executable_path"] = self.executable
+        return options
+
+
+def playwright_chromium_path() -> str | None:
+    """Where Playwright's own Chromium would be, if it has been installed (None otherwise)."""
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            path = p.chromium.executable_path
+    except Exception:
+        return None
+    return path if path and os.path.exists(path) else None
+
+
+def find_browser(configured: str = "") -> BrowserChoice:
+    if configured:
+        path = shutil.which(configured) or configured
+        if not os.path.exists(path):
+            raise BrowserNotFound(f"browser_path {configured!r} (VIGIE_BROWSER_PATH) does not exist")
+        return BrowserChoice(path, "configured")
+    if playwright_chromium_path():
+        return BrowserChoice(None, "playwright")
+    for name in SYSTEM_CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return BrowserChoice(found, "system")
+    raise BrowserNotFound(
+        "no Chromium found: run `playwright install chromium`, install your system's chromium "
+        "package (Debian: apt-get install chromium), or set VIGIE_BROWSER_PATH"
+    )

@@ -1,0 +1,117 @@
+"""The one bounded in-page collection made for every capture: axe-core, collector, screenshot.
+
+It runs inside the download (as a scrapy-playwright page method), so it counts against the
+crawl's concurrency. Every call into the page is under ``asyncio.wait_for``; a call that fails
+or overruns is recorded in ``errors`` and the others still run, so one broken part of a page
+never costs the rest of its evidence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from playwright.async_api import Page
+
+ASSETS = Path(__file__).parent / "assets"
+AXE_DIR = ASSETS / "axe-core"
+COLLECTOR_LIMITS = {
+    "links": 2000,
+    "buttons": 500,
+    "images": 1000,
+    "forms": 50,
+    "fields": 200,
+    "iframes": 50,
+    "headings": 300,
+    "assets": 200,
+    "text_chars": 200_000,
+}
+# Keep violations and incomplete in full; axe still lists passes/inapplicable (ids only).
+AXE_OPTIONS = {"resultTypes": ["violations", "incomplete"]}
+MAX_FRAMES = 20
+
+T = TypeVar("T")
+
+
+@cache
+def axe_source() -> str:
+    return (AXE_DIR / "axe.min.js").read_text(encoding="utf-8")
+
+
+@cache
+def axe_version() -> str:
+    return (AXE_DIR / "VERSION.txt").read_text(encoding="utf-8").strip()
+
+
+@cache
+def _asset(name: str) -> str:
+    return (ASSETS / name).read_text(encoding="utf-8")
+
+
+class CallTimeout(Exception):
+    pass
+
+
+async def bounded(awaitable: Awaitable[T], seconds: float, what: str) -> T:
+    try:
+        return await asyncio.wait_for(awaitable, timeout=seconds)
+    except TimeoutError:
+        raise CallTimeout(f"{what} took longer than {seconds:g} s") from None
+
+
+async def collect_page(page: Page, call_timeout: float, screenshot_full_page: bool) -> dict[str, Any]:
+    """Collect everything Vigie keeps about the loaded page. Never raises for page faults."""
+    result: dict[str, Any] = {"errors": {}, "timings": {}}
+
+    async def step(name: str, make: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await bounded(make(), call_timeout, name)
+        except CallTimeout as exc:
+            result["errors"][name] = {"kind": "timeout", "message": str(exc)}
+        except Exception as exc:  # a page fault is evidence, not a crash
+            result["errors"][name] = {"kind": "error", "message": f"{type(exc).__name__}: {exc}"}
+        finally:
+            result["timings"][f"{name}_s"] = round(time.perf_counter() - started, 4)
+        return None
+
+    result["collector"] = await step(
+        "collector", lambda: page.evaluate(_asset("collector.js"), COLLECTOR_LIMITS)
+    )
+    if "collector" in result["errors"] and result["errors"]["collector"]["kind"] == "timeout":
+        # The page's main thread is stuck: further calls would only burn the budget.
+        result["page_stuck"] = True
+        return result
+    await step("axe_inject", lambda: _inject_axe(page))
+    if "axe_inject" not in result["errors"]:
+        result["axe"] = await step(
+            "axe", lambda: page.evaluate(_asset("axe_run.js"), AXE_OPTIONS)
+        )
+    result["screenshot"] = await step(
+        "screenshot",
+        lambda: page.screenshot(
+            type="png", full_page=screenshot_full_page, timeout=call_timeout * 1000,
+            animations="disabled", caret="hide",
+        ),
+    )
+    browser = page.context.browser
+    result["browser_version"] = browser.version if browser else None
+    return result
+
+
+async def _inject_axe(page: Page) -> None:
+    # Into every frame: axe.run in the top frame asks each frame for its results and would
+    # wait (frameWaitTime) on frames that have no axe.
+    source = axe_source()
+    frames = page.frames[:MAX_FRAMES]
+    await page.main_frame.evaluate(source)
+    for frame in frames:
+        if frame is not page.main_frame and not frame.is_detached():
+            try:
+                await frame.evaluate(source)
+            except Exception:
+                pass  # a frame that cannot take axe is reported by axe itself as incomplete

@@ -1,0 +1,71 @@
+"""Find a service's key pages among the links of its entry pages.
+
+Key pages are the ones an observer of a public service needs beside its start page: contact /
+help, the accessibility declaration, the legal notice and the site map (the RGAA sample pages).
+Matching is on normalised link text, then on the URL path.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urldefrag, urlsplit
+
+# Order matters: the first kind whose pattern matches wins.
+KEY_PAGE_PATTERNS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
+    (
+        "accessibility",
+        re.compile(r"\baccessibilite\b|declaration d.accessibilite|\brgaa\b"),
+        re.compile(r"accessibilit|rgaa"),
+    ),
+    (
+        "contact",
+        re.compile(r"\bcontact|nous (contacter|ecrire)|\baide\b|\bassistance\b|besoin d.aide"),
+        re.compile(r"contact|/aide\b|/help\b|assistance|support"),
+    ),
+    ("legal", re.compile(r"mentions? legales?|informations? legales?"), re.compile(r"mentions?-legales|legal")),
+    ("sitemap", re.compile(r"plan du site"), re.compile(r"plan-du-site|sitemap")),
+)
+
+
+def normalise_text(value: str) -> str:
+    """Lowercase, strip accents, fold typographic apostrophes and every kind of space."""
+    value = value.replace("\u2019", "'").replace("\u00a0", " ").replace("\u202f", " ")
+    value = unicodedata.normalize("NFKD", value)
+    value = "".join(c for c in value if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", value).strip().lower()
+
+
+def canonical(url: str) -> str:
+    """The URL without its fragment: two links to anchors of one page are one page."""
+    return urldefrag(url)[0]
+
+
+def same_site(url: str, base: str) -> bool:
+    a, b = urlsplit(url), urlsplit(base)
+    return a.scheme in ("http", "https") and a.hostname == b.hostname and a.port == b.port
+
+
+def key_pages(links: Iterable[Mapping[str, Any]], base_url: str) -> list[tuple[str, str]]:
+    """Return ``(kind, url)`` for each key page found, same site only, first link per URL."""
+    found: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for link in links:
+        href = str(link.get("href") or "")
+        if not href or not same_site(href, base_url):
+            continue
+        url = canonical(href)
+        if url in seen or url == canonical(base_url):
+            continue
+        label = normalise_text(
+            " ".join(str(link.get(k) or "") for k in ("text", "aria_label", "title"))
+        )
+        path = normalise_text(urlsplit(url).path)
+        for kind, text_pattern, path_pattern in KEY_PAGE_PATTERNS:
+            if text_pattern.search(label) or path_pattern.search(path):
+                found.append((kind, url))
+                seen.add(url)
+                break
+    return found

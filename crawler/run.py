@@ -1,0 +1,67 @@
+"""Run one crawl (a Scrapy process) over service scans that already exist in storage."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+
+from crawler.browser import BrowserChoice
+from crawler.collect import axe_version
+from crawler.recorder import Listener, Recorder
+from crawler.spider import ServiceTarget, VigieSpider
+from vigie import __version__
+from vigie.context import Storage
+from vigie.settings import Settings
+
+HANDLER = "crawler.handler.VigieDownloadHandler"
+
+
+def scrapy_settings(settings: Settings, browser: BrowserChoice) -> dict[str, Any]:
+    return {
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
+        "PLAYWRIGHT_BROWSER_TYPE": "chromium",
+        "PLAYWRIGHT_LAUNCH_OPTIONS": browser.launch_options(settings.browser_args),
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": settings.concurrency,
+        "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": settings.navigation_timeout * 1000,
+        "PLAYWRIGHT_PROCESS_REQUEST_HEADERS": None,
+        "VIGIE_PAGE_BUDGET": settings.page_budget,
+        "CONCURRENT_REQUESTS": settings.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": settings.per_host,
+        "DOWNLOAD_DELAY": settings.download_delay,
+        "DOWNLOAD_TIMEOUT": max(10, int(settings.navigation_timeout)),  # robots.txt fetches
+        "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
+        "ROBOTSTXT_OBEY": settings.obey_robots,
+        "ROBOTSTXT_USER_AGENT": "Vigie",
+        "USER_AGENT": settings.user_agent,
+        "RETRY_ENABLED": False,  # a failed page is evidence; retries belong to the scheduler
+        "COOKIES_ENABLED": False,  # the browser keeps its own cookies
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_LEVEL": "ERROR",
+        "ITEM_PIPELINES": {"crawler.pipeline.CapturePipeline": 100},
+        "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.ServiceBudgetMiddleware": 50},
+    }
+
+
+def tool_versions() -> dict[str, str]:
+    return {
+        "vigie": __version__,
+        "axe-core": axe_version(),
+        "scrapy": version("scrapy"),
+        "scrapy-playwright": version("scrapy-playwright"),
+        "playwright": version("playwright"),
+    }
+
+
+def run_crawl(storage: Storage, settings: Settings, targets: list[ServiceTarget],
+              browser: BrowserChoice, listener: Listener | None = None) -> dict[str, Any]:
+    """Crawl the targets into storage; returns Scrapy's stats. Once per process (Twisted)."""
+    process = CrawlerProcess({**scrapy_settings(settings, browser), "LOG_INSTALL_ROOT_HANDLER": False})
+    crawler = process.create_crawler(VigieSpider)
+    recorder = Recorder(storage, listener)
+    process.crawl(crawler, targets=targets, vigie_settings=settings, recorder=recorder)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in stats.items()}

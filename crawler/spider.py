@@ -1,0 +1,245 @@
+"""The Vigie spider: for each service, its entry pages, then the key pages found from them.
+
+Every page is requested once per viewport. Every request ends as exactly one stored capture
+(ok, error, timeout or blocked), so a service scan's ``pages/attempted`` always equals the sum
+of its outcomes; the pipeline tells the spider when a capture is stored, and the service scan is
+closed when its last capture is in.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import scrapy
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy_playwright.page import PageMethod
+from twisted.python.failure import Failure
+
+from crawler.collect import collect_page
+from crawler.discovery import canonical, key_pages
+from crawler.handler import PageBudgetExceeded, remove_interception
+from crawler.policy import PolicyViolation, check_url
+from crawler.recorder import Recorder
+from storage.models import CaptureOutcome
+from storage.repository import CaptureRecord
+from vigie import __version__
+from vigie.settings import Settings
+
+ENTRY_KINDS = ("start", "extra")
+
+
+class ServiceBudgetExhausted(IgnoreRequest):
+    pass
+
+
+@dataclass
+class ServiceTarget:
+    service_scan_id: int
+    slug: str
+    start_url: str
+    extra_urls: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _ServiceState:
+    target: ServiceTarget
+    started: float
+    seen: set[str] = field(default_factory=set)
+    outstanding: int = 0
+    over_cap: int = 0
+    finished: bool = False
+
+
+class VigieSpider(scrapy.Spider):
+    name = "vigie"
+
+    def __init__(self, targets: list[ServiceTarget], vigie_settings: Settings,
+                 recorder: Recorder, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.targets = targets
+        self.vs = vigie_settings
+        self.recorder = recorder
+        self.states: dict[int, _ServiceState] = {}
+
+    # -- scheduling ---------------------------------------------------------------------------
+
+    async def start(self) -> Any:
+        for target in self.targets:
+            state = _ServiceState(target, started=time.monotonic())
+            self.states[target.service_scan_id] = state
+            self.recorder.service_started(target.service_scan_id, target.slug)
+            entries = [("start", target.start_url)] + [("extra", u) for u in target.extra_urls]
+            for kind, url in entries:
+                for out in self._schedule(state, url, kind):
+                    yield out
+            if state.outstanding == 0:
+                self._finish(state)
+
+    def _schedule(self, state: _ServiceState, url: str, kind: str) -> Iterator[Any]:
+        url = canonical(url)
+        if url in state.seen:
+            return
+        if len(state.seen) >= self.vs.max_pages:
+            state.over_cap += 1
+            return
+        state.seen.add(url)
+        try:
+            check_url(url, allow_private=self.vs.allow_private)
+        except PolicyViolation as exc:
+            for viewport in self.vs.viewports:
+                state.outstanding += 1
+                yield self._record(state, viewport.name, kind, url, CaptureOutcome.blocked,
+                                   error=f"blocked by policy: {exc}")
+            return
+        for viewport in self.vs.viewports:
+            state.outstanding += 1
+            yield scrapy.Request(
+                url,
+                callback=self.parse_capture,
+                errback=self.capture_failed,
+                dont_filter=True,  # one URL is requested once per viewport, on purpose
+                meta={
+                    "playwright": True,
+                    "playwright_context": viewport.name,
+                    "playwright_context_kwargs": viewport.context_kwargs(self.vs.user_agent),
+                    "playwright_page_init_callback": remove_interception,
+                    "playwright_page_goto_kwargs": {
+                        "wait_until": "load",
+                        "timeout": self.vs.navigation_timeout * 1000,
+                    },
+                    "playwright_page_methods": [
+                        PageMethod(collect_page, self.vs.call_timeout, self.vs.screenshot_full_page)
+                    ],
+                    "handle_httpstatus_all": True,
+                    "vigie": {
+                        "service_scan_id": state.target.service_scan_id,
+                        "viewport": viewport.name,
+                        "kind": kind,
+                        "requested_url": url,
+                        "started": time.monotonic(),
+                    },
+                },
+            )
+
+    def budget_exhausted(self, service_scan_id: int) -> bool:
+        state = self.states.get(service_scan_id)
+        return state is not None and time.monotonic() - state.started > self.vs.service_budget
+
+    # -- outcomes -----------------------------------------------------------------------------
+
+    def parse_capture(self, response: Response) -> Iterable[Any]:
+        info = response.meta["vigie"]
+        state = self.states[info["service_scan_id"]]
+        redirects = [
+            {"url": url, "status": status}
+            for url, status in zip(response.meta.get("redirect_urls", []),
+                                   response.meta.get("redirect_reasons", []), strict=False)
+        ]
+        for hop in [*(r["url"] for r in redirects[1:]), response.url]:
+            try:
+                check_url(hop, allow_private=self.vs.allow_private)
+            except PolicyViolation as exc:
+                yield self._record(state, info["viewport"], info["kind"], info["requested_url"],
+                                   CaptureOutcome.blocked, error=f"redirected to {hop}: {exc}",
+                                   final_url=hop, redirect_chain=redirects)
+                return
+        methods = response.meta.get("playwright_page_methods") or []
+        result: dict[str, Any] = (methods[0].result if methods else None) or {}
+        collector = result.get("collector")
+        axe = result.get("axe")
+        errors = result.get("errors", {})
+        outcome, error = CaptureOutcome.ok, None
+        if result.get("page_stuck"):
+            outcome, error = CaptureOutcome.timeout, errors["collector"]["message"]
+        elif collector is None:
+            outcome = CaptureOutcome.error
+            error = (errors.get("collector") or {}).get("message") or (
+                "not an HTML page: the browser downloaded it instead of displaying it"
+            )
+        elif response.status >= 400:
+            outcome, error = CaptureOutcome.error, f"HTTP {response.status}"
+        tool_versions = {
+            "vigie": __version__,
+            "chromium": result.get("browser_version"),
+            "axe-core": ((axe or {}).get("testEngine") or {}).get("version"),
+        }
+        html = response.body[: self.vs.max_html_bytes] if collector is not None else None
+        summary = {
+            "errors": errors,
+            "html_truncated": len(response.body) > self.vs.max_html_bytes,
+            "lang": (collector or {}).get("lang"),
+            "viewport_meta": (collector or {}).get("viewport_meta"),
+            "widths": (collector or {}).get("widths"),
+            "axe_violations": len((axe or {}).get("violations", [])),
+            "axe_incomplete": len((axe or {}).get("incomplete", [])),
+        }
+        record = CaptureRecord(
+            service_scan_id=state.target.service_scan_id,
+            viewport=info["viewport"],
+            page_kind=info["kind"],
+            requested_url=info["requested_url"],
+            outcome=outcome,
+            final_url=response.url,
+            redirect_chain=redirects,
+            http_status=response.status,
+            error=error,
+            title=(collector or {}).get("title"),
+            load_seconds=round(time.monotonic() - info["started"], 3),
+            timings={**result.get("timings", {}), **((collector or {}).get("timing") or {})},
+            html=html,
+            screenshot=result.get("screenshot"),
+            axe=axe,
+            collector=collector,
+            summary=summary,
+            tool_versions=tool_versions,
+        )
+        # Follow-ups first: they must count as outstanding before this capture is stored.
+        if collector and info["viewport"] == self.vs.viewports[0].name:
+            for kind, url in key_pages(collector.get("links", []), response.url):
+                yield from self._schedule(state, url, kind)
+        yield record
+
+    def capture_failed(self, failure: Failure) -> Iterable[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        info = request.meta["vigie"]
+        state = self.states[info["service_scan_id"]]
+        exc = failure.value
+        message = f"{type(exc).__name__}: {exc}".strip()
+        if isinstance(exc, ServiceBudgetExhausted):
+            outcome = CaptureOutcome.timeout
+        elif isinstance(exc, IgnoreRequest):
+            outcome = CaptureOutcome.blocked
+            if "robots.txt" in str(exc):
+                message = "disallowed by robots.txt"
+        elif isinstance(exc, PageBudgetExceeded | PlaywrightTimeoutError | TimeoutError):
+            outcome = CaptureOutcome.timeout
+        else:
+            outcome = CaptureOutcome.error
+        yield self._record(state, info["viewport"], info["kind"], info["requested_url"], outcome,
+                           error=message[:2000],
+                           load_seconds=round(time.monotonic() - info["started"], 3))
+
+    def _record(self, state: _ServiceState, viewport: str, kind: str, url: str,
+                outcome: CaptureOutcome, **fields: Any) -> CaptureRecord:
+        return CaptureRecord(service_scan_id=state.target.service_scan_id, viewport=viewport,
+                             page_kind=kind, requested_url=url, outcome=outcome,
+                             tool_versions={"vigie": __version__}, **fields)
+
+    # -- called by the pipeline ---------------------------------------------------------------
+
+    def capture_saved(self, record: CaptureRecord) -> None:
+        state = self.states[record.service_scan_id]
+        state.outstanding -= 1
+        if state.outstanding <= 0:
+            self._finish(state)
+
+    def _finish(self, state: _ServiceState) -> None:
+        if state.finished:
+            return
+        state.finished = True
+        self.recorder.service_finished(state.target.service_scan_id, over_cap=state.over_cap)

@@ -1,0 +1,1 @@
+"""Report site built from storage only."""

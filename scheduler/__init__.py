@@ -1,0 +1,1 @@
+"""When and where scans run (APScheduler + local/Celery backends): built in a later issue."""

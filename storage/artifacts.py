@@ -1,0 +1,53 @@
+"""Content-addressed artifact files: ``<root>/ab/cd/<sha256>.<ext>``.
+
+The file name is the hash of the bytes, never a URL or title from a page, so hostile content
+cannot choose a path, and the same screenshot stored twice takes one file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+EXTENSIONS = {"html": "html", "png": "png", "json": "json"}
+
+
+class ArtifactStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path_for(self, sha256: str, ext: str) -> Path:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError(f"not a sha256 digest: {sha256!r}")
+        return self.root / sha256[:2] / sha256[2:4] / f"{sha256}.{EXTENSIONS[ext]}"
+
+    def put(self, data: bytes, ext: str) -> str:
+        sha = hashlib.sha256(data).hexdigest()
+        path = self.path_for(sha, ext)
+        if path.exists():
+            return sha
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename: a killed process never leaves a half file under a valid name.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return sha
+
+    def put_json(self, obj: Any) -> str:
+        data = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return self.put(data.encode("utf-8"), "json")
+
+    def get(self, sha256: str, ext: str) -> bytes:
+        return self.path_for(sha256, ext).read_bytes()
+
+    def get_json(self, sha256: str) -> Any:
+        return json.loads(self.get(sha256, "json"))

@@ -1,0 +1,184 @@
+"""SQLAlchemy 2 models. Change them only together with an Alembic migration."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class CloseReason(enum.StrEnum):
+    completed = "completed"
+    partial = "partial"
+    timeout = "timeout"
+    browser_crashed = "browser_crashed"
+    unreachable = "unreachable"
+    blocked_by_policy = "blocked_by_policy"
+    robots_disallowed = "robots_disallowed"
+    error = "error"
+
+
+class CaptureOutcome(enum.StrEnum):
+    ok = "ok"
+    error = "error"
+    timeout = "timeout"
+    blocked = "blocked"
+
+
+class Service(Base):
+    __tablename__ = "service"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    start_url: Mapped[str] = mapped_column(Text)
+    extra_urls: Mapped[list[Any]] = mapped_column(default=list)
+    ministry: Mapped[str | None] = mapped_column(Text)
+    administration: Mapped[str | None] = mapped_column(Text)
+    jdma_id: Mapped[str | None] = mapped_column(String(64))
+    declared: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ScanRun(Base):
+    __tablename__ = "scan_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    trigger: Mapped[str] = mapped_column(String(20), default="manual")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    tool_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    service_scans: Mapped[list[ServiceScan]] = relationship(back_populates="run")
+
+
+class ServiceScan(Base):
+    __tablename__ = "service_scan"
+    __table_args__ = (UniqueConstraint("run_id", "service_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("scan_run.id", ondelete="CASCADE"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    close_reason: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    counters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    run: Mapped[ScanRun] = relationship(back_populates="service_scans")
+    service: Mapped[Service] = relationship()
+    captures: Mapped[list[PageCapture]] = relationship(
+        back_populates="service_scan", order_by="PageCapture.id"
+    )
+    findings: Mapped[list[Finding]] = relationship(
+        back_populates="service_scan", order_by="Finding.id"
+    )
+
+
+class PageCapture(Base):
+    __tablename__ = "page_capture"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_scan_id: Mapped[int] = mapped_column(
+        ForeignKey("service_scan.id", ondelete="CASCADE"), index=True
+    )
+    viewport: Mapped[str] = mapped_column(String(20))
+    page_kind: Mapped[str] = mapped_column(String(30))
+    requested_url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    redirect_chain: Mapped[list[Any]] = mapped_column(default=list)
+    http_status: Mapped[int | None]
+    outcome: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    load_seconds: Mapped[float | None] = mapped_column(Float)
+    timings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    html_sha256: Mapped[str | None] = mapped_column(String(64))
+    screenshot_sha256: Mapped[str | None] = mapped_column(String(64))
+    axe_sha256: Mapped[str | None] = mapped_column(String(64))
+    collector_sha256: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    tool_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    service_scan: Mapped[ServiceScan] = relationship(back_populates="captures")
+
+
+class Finding(Base):
+    __tablename__ = "finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_scan_id: Mapped[int] = mapped_column(
+        ForeignKey("service_scan.id", ondelete="CASCADE"), index=True
+    )
+    page_capture_id: Mapped[int | None] = mapped_column(
+        ForeignKey("page_capture.id", ondelete="CASCADE"), index=True
+    )
+    check_id: Mapped[str] = mapped_column(String(80))
+    check_version: Mapped[int]
+    outcome: Mapped[str] = mapped_column(String(20))
+    severity: Mapped[str | None] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)
+    references: Mapped[list[Any]] = mapped_column(default=list)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    service_scan: Mapped[ServiceScan] = relationship(back_populates="findings")
+    page_capture: Mapped[PageCapture | None] = relationship()
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="finding", order_by="Evidence.id", cascade="all, delete-orphan"
+    )
+
+
+class Evidence(Base):
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("finding.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str | None] = mapped_column(Text)
+    selector: Mapped[str | None] = mapped_column(Text)
+    snippet: Mapped[str | None] = mapped_column(Text)
+    artifact_sha256: Mapped[str | None] = mapped_column(String(64))
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    finding: Mapped[Finding] = relationship(back_populates="evidence")

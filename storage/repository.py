@@ -1,0 +1,171 @@
+"""Reads and writes of runs, service scans and captures (the crawler's and CLI's entry points)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.artifacts import ArtifactStore
+from storage.models import (
+    CaptureOutcome,
+    CloseReason,
+    PageCapture,
+    ScanRun,
+    Service,
+    ServiceScan,
+    utcnow,
+)
+
+COUNTER_KEYS = tuple(f"pages/{o.value}" for o in CaptureOutcome)
+
+
+@dataclass
+class CaptureRecord:
+    """Everything the crawler learned about one page in one viewport."""
+
+    service_scan_id: int
+    viewport: str
+    page_kind: str
+    requested_url: str
+    outcome: CaptureOutcome
+    final_url: str | None = None
+    redirect_chain: list[dict[str, Any]] = field(default_factory=list)
+    http_status: int | None = None
+    error: str | None = None
+    title: str | None = None
+    load_seconds: float | None = None
+    timings: dict[str, Any] = field(default_factory=dict)
+    html: bytes | None = None
+    screenshot: bytes | None = None
+    axe: dict[str, Any] | None = None
+    collector: dict[str, Any] | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+    tool_versions: dict[str, Any] = field(default_factory=dict)
+
+
+def create_run(
+    session: Session, services: list[Service], *, trigger: str, config: dict[str, Any],
+    tool_versions: dict[str, Any],
+) -> ScanRun:
+    run = ScanRun(status="running", trigger=trigger, config=config, tool_versions=tool_versions)
+    session.add(run)
+    session.flush()
+    for service in services:
+        session.add(ServiceScan(run_id=run.id, service_id=service.id, status="pending",
+                                counters=dict.fromkeys(("pages/attempted", *COUNTER_KEYS), 0)))
+    session.flush()
+    return run
+
+
+def start_service_scan(session: Session, service_scan_id: int) -> None:
+    scan = session.get_one(ServiceScan, service_scan_id)
+    scan.status = "running"
+    scan.attempts += 1
+    scan.started_at = utcnow()
+
+
+def save_capture(session: Session, artifacts: ArtifactStore, rec: CaptureRecord) -> PageCapture:
+    """Store one capture and its artifacts, and count it on its service scan."""
+    capture = PageCapture(
+        service_scan_id=rec.service_scan_id,
+        viewport=rec.viewport,
+        page_kind=rec.page_kind,
+        requested_url=rec.requested_url,
+        final_url=rec.final_url,
+        redirect_chain=rec.redirect_chain,
+        http_status=rec.http_status,
+        outcome=rec.outcome.value,
+        error=rec.error,
+        title=rec.title,
+        load_seconds=rec.load_seconds,
+        timings=rec.timings,
+        html_sha256=artifacts.put(rec.html, "html") if rec.html is not None else None,
+        screenshot_sha256=artifacts.put(rec.screenshot, "png") if rec.screenshot else None,
+        axe_sha256=artifacts.put_json(rec.axe) if rec.axe is not None else None,
+        collector_sha256=artifacts.put_json(rec.collector) if rec.collector is not None else None,
+        summary=rec.summary,
+        tool_versions=rec.tool_versions,
+    )
+    session.add(capture)
+    scan = session.get_one(ServiceScan, rec.service_scan_id, with_for_update=True)
+    counters = dict(scan.counters or {})
+    counters["pages/attempted"] = counters.get("pages/attempted", 0) + 1
+    key = f"pages/{rec.outcome.value}"
+    counters[key] = counters.get(key, 0) + 1
+    scan.counters = counters  # reassign: JSON columns do not track in-place changes
+    session.flush()
+    return capture
+
+
+def close_reason_for(outcomes: list[str], errors: list[str]) -> CloseReason:
+    """Derive a service scan's close reason from its captures' outcomes and error texts."""
+    if not outcomes:
+        return CloseReason.error
+    ok = outcomes.count(CaptureOutcome.ok.value)
+    if ok == len(outcomes):
+        return CloseReason.completed
+    if ok:
+        return CloseReason.partial
+    if all(o == CaptureOutcome.blocked.value for o in outcomes):
+        if all("robots.txt" in e for e in errors):
+            return CloseReason.robots_disallowed
+        return CloseReason.blocked_by_policy
+    if all(o == CaptureOutcome.timeout.value for o in outcomes):
+        return CloseReason.timeout
+    joined = " ".join(errors)
+    if "crash" in joined.lower() or "Target closed" in joined or "browser has been closed" in joined:
+        return CloseReason.browser_crashed
+    if any(marker in joined for marker in UNREACHABLE_MARKERS):
+        return CloseReason.unreachable
+    return CloseReason.error
+
+
+UNREACHABLE_MARKERS = (
+    "ERR_CONNECTION_REFUSED",
+    "ERR_NAME_NOT_RESOLVED",
+    "ERR_ADDRESS_UNREACHABLE",
+    "ERR_CONNECTION_TIMED_OUT",
+    "ERR_INTERNET_DISCONNECTED",
+    "ConnectionRefusedError",
+    "DNSLookupError",
+)
+
+
+def finish_service_scan(session: Session, service_scan_id: int) -> ServiceScan:
+    scan = session.get_one(ServiceScan, service_scan_id)
+    rows = session.execute(
+        select(PageCapture.outcome, PageCapture.error).where(
+            PageCapture.service_scan_id == service_scan_id
+        )
+    ).all()
+    scan.close_reason = close_reason_for(
+        [r.outcome for r in rows], [r.error or "" for r in rows if r.outcome != "ok"]
+    ).value
+    scan.status = "done"
+    scan.finished_at = utcnow()
+    return scan
+
+
+def finish_run(session: Session, run_id: int, *, status: str, stats: dict[str, Any],
+               tool_versions: dict[str, Any]) -> ScanRun:
+    run = session.get_one(ScanRun, run_id)
+    for scan in run.service_scans:
+        if scan.status != "done":
+            finish_service_scan(session, scan.id)
+    run.status = status
+    run.finished_at = utcnow()
+    run.stats = stats
+    run.tool_versions = {**(run.tool_versions or {}), **tool_versions}
+    return run
+
+
+def resolve_run(session: Session, run: str) -> ScanRun | None:
+    """``latest`` or a run id."""
+    if run == "latest":
+        return session.scalars(select(ScanRun).order_by(ScanRun.id.desc()).limit(1)).first()
+    if not run.isdigit():
+        return None
+    return session.get(ScanRun, int(run))

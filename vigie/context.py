@@ -1,0 +1,42 @@
+"""Open the configured storage (database + artifacts) the same way for every command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.artifacts import ArtifactStore
+from storage.db import make_engine, session_factory
+from storage.migrate import current_revision, head_revision, upgrade
+from vigie.settings import Settings
+
+
+class SchemaOutOfDate(RuntimeError):
+    pass
+
+
+@dataclass
+class Storage:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    artifacts: ArtifactStore
+
+    @classmethod
+    def open(cls, settings: Settings, *, migrate: bool = True) -> Storage:
+        """Open storage; with ``migrate`` the schema is created or upgraded first."""
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.resolved_database_url)
+        if migrate:
+            upgrade(engine)
+        elif current_revision(engine) != head_revision(engine):
+            raise SchemaOutOfDate(
+                f"database {settings.public_dict()['database_url']} is not at the newest "
+                "schema: run `vigie init`"
+            )
+        return cls(settings, engine, session_factory(engine), ArtifactStore(settings.artifacts_dir))
+
+    def close(self) -> None:
+        self.engine.dispose()

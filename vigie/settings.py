@@ -1,0 +1,145 @@
+"""Every knob and budget of a scan, named in one place.
+
+Values come from defaults, then ``VIGIE_*`` environment variables, then CLI flags
+(``Settings.with_overrides``). Budgets are in seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vigie import __version__
+
+CONTACT_URL = "https://github.com/vigie-observatoire/vigie"
+
+
+@dataclass(frozen=True)
+class Viewport:
+    name: str
+    width: int
+    height: int
+    is_mobile: bool = False
+    has_touch: bool = False
+    device_scale_factor: float = 1.0
+    user_agent_suffix: str = ""
+
+    def context_kwargs(self, user_agent: str) -> dict[str, Any]:
+        return {
+            "viewport": {"width": self.width, "height": self.height},
+            "is_mobile": self.is_mobile,
+            "has_touch": self.has_touch,
+            "device_scale_factor": self.device_scale_factor,
+            "user_agent": f"{user_agent}{self.user_agent_suffix}",
+            "locale": "fr-FR",
+            "timezone_id": "Europe/Paris",
+            "ignore_https_errors": False,
+        }
+
+
+DESKTOP = Viewport("desktop", 1280, 800)
+# Chromium's mobile heuristics key on "Mobile" in the UA; we keep Vigie's name in it too.
+MOBILE = Viewport(
+    "mobile", 375, 812, is_mobile=True, has_touch=True, device_scale_factor=2.0,
+    user_agent_suffix=" Mobile",
+)
+
+
+def _env(name: str, default: Any, kind: type) -> Any:
+    raw = os.environ.get(f"VIGIE_{name}")
+    if raw is None or raw == "":
+        return default
+    if kind is bool:
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    try:
+        return kind(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable VIGIE_{name}={raw!r}: expected {kind.__name__}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where things are kept.
+    data_dir: Path = Path("vigie-data")
+    database_url: str = ""  # empty: SQLite file inside data_dir
+    # Browser: empty means "find one" (crawler.browser.find_browser).
+    browser_path: str = ""
+    browser_args: tuple[str, ...] = (
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+    )
+    # Budgets (seconds).
+    navigation_timeout: float = 20.0  # page.goto until the load event
+    call_timeout: float = 20.0  # any single call into a page (axe, collector, screenshot)
+    page_budget: float = 60.0  # everything for one capture
+    service_budget: float = 300.0  # all captures of one service
+    # Scope and politeness.
+    max_pages: int = 8  # distinct URLs per service (each captured in every viewport)
+    concurrency: int = 2  # captures in flight over the whole scan
+    per_host: int = 2
+    download_delay: float = 0.5
+    obey_robots: bool = True
+    allow_private: bool = False
+    user_agent: str = f"Vigie/{__version__} (+{CONTACT_URL})"
+    viewports: tuple[Viewport, ...] = field(default=(DESKTOP, MOBILE))
+    max_html_bytes: int = 5_000_000  # larger final HTML is truncated in the artifact
+    screenshot_full_page: bool = False
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        d = cls()
+        return cls(
+            data_dir=Path(_env("DATA_DIR", str(d.data_dir), str)),
+            database_url=_env("DATABASE_URL", d.database_url, str),
+            browser_path=_env("BROWSER_PATH", d.browser_path, str),
+            navigation_timeout=_env("NAVIGATION_TIMEOUT", d.navigation_timeout, float),
+            call_timeout=_env("CALL_TIMEOUT", d.call_timeout, float),
+            page_budget=_env("PAGE_BUDGET", d.page_budget, float),
+            service_budget=_env("SERVICE_BUDGET", d.service_budget, float),
+            max_pages=_env("MAX_PAGES", d.max_pages, int),
+            concurrency=_env("CONCURRENCY", d.concurrency, int),
+            per_host=_env("PER_HOST", d.per_host, int),
+            download_delay=_env("DOWNLOAD_DELAY", d.download_delay, float),
+            obey_robots=_env("OBEY_ROBOTS", d.obey_robots, bool),
+            allow_private=_env("ALLOW_PRIVATE", d.allow_private, bool),
+        )
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """Return a copy with the given fields replaced; ``None`` values are ignored."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'vigie.sqlite3').resolve()}"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    def public_dict(self) -> dict[str, Any]:
+        """The settings as stored with a run (no secrets in a database URL)."""
+        out = dataclasses.asdict(self)
+        out["data_dir"] = str(self.data_dir)
+        out["database_url"] = _redact(self.resolved_database_url)
+        out["viewports"] = [dataclasses.asdict(v) for v in self.viewports]
+        out["browser_args"] = list(self.browser_args)
+        return out
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable>"

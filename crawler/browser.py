@@ -41,7 +41,9 @@ def find_browser(configured: str = "") -> BrowserChoice:
     if configured:
         path = shutil.which(configured) or configured
         if not os.path.exists(path):
-            raise BrowserNotFound(f"browser_path {configured!r} (VIGIE_BROWSER_PATH) does not exist")
+            raise BrowserNotFound(
+                f"browser_path {configured!r} (VIGIE_BROWSER_PATH) does not exist"
+            )
         return BrowserChoice(path, "configured")
     if playwright_chromium_path():
         return BrowserChoice(None, "playwright")
@@ -53,3 +55,14 @@ def find_browser(configured: str = "") -> BrowserChoice:
         "no Chromium found: run `playwright install chromium`, install your system's chromium "
         "package (Debian: apt-get install chromium), or set VIGIE_BROWSER_PATH"
     )
+
+
+if __name__ == "__main__":  # `python -m crawler.browser`: print the browser Vigie would use
+    import sys
+
+    try:
+        choice = find_browser(os.environ.get("VIGIE_BROWSER_PATH", ""))
+    except BrowserNotFound as exc:
+        print(exc, file=sys.stderr)
+        sys.exit(1)
+    print(f"{choice.source}: {choice.executable or playwright_chromium_path()}")

@@ -9,6 +9,8 @@ never costs the rest of its evidence.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import time
 from collections.abc import Awaitable
 from functools import cache
@@ -48,6 +50,11 @@ def axe_version() -> str:
 
 
 @cache
+def axe_locale() -> Any:
+    return json.loads((AXE_DIR / "locale-fr.json").read_text(encoding="utf-8"))
+
+
+@cache
 def _asset(name: str) -> str:
     return (ASSETS / name).read_text(encoding="utf-8")
 
@@ -63,7 +70,9 @@ async def bounded(awaitable: Awaitable[T], seconds: float, what: str) -> T:
         raise CallTimeout(f"{what} took longer than {seconds:g} s") from None
 
 
-async def collect_page(page: Page, call_timeout: float, screenshot_full_page: bool) -> dict[str, Any]:
+async def collect_page(
+    page: Page, call_timeout: float, screenshot_full_page: bool
+) -> dict[str, Any]:
     """Collect everything Vigie keeps about the loaded page. Never raises for page faults."""
     result: dict[str, Any] = {"errors": {}, "timings": {}}
 
@@ -89,7 +98,9 @@ async def collect_page(page: Page, call_timeout: float, screenshot_full_page: bo
     await step("axe_inject", lambda: _inject_axe(page))
     if "axe_inject" not in result["errors"]:
         result["axe"] = await step(
-            "axe", lambda: page.evaluate(_asset("axe_run.js"), AXE_OPTIONS)
+            "axe", lambda: page.evaluate(
+                _asset("axe_run.js"), {"options": AXE_OPTIONS, "locale": axe_locale()}
+            )
         )
     result["screenshot"] = await step(
         "screenshot",
@@ -111,7 +122,6 @@ async def _inject_axe(page: Page) -> None:
     await page.main_frame.evaluate(source)
     for frame in frames:
         if frame is not page.main_frame and not frame.is_detached():
-            try:
+            # A frame that cannot take axe is reported by axe itself as incomplete.
+            with contextlib.suppress(Exception):
                 await frame.evaluate(source)
-            except Exception:
-                pass  # a frame that cannot take axe is reported by axe itself as incomplete

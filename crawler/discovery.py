@@ -25,7 +25,11 @@ KEY_PAGE_PATTERNS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(r"\bcontact|nous (contacter|ecrire)|\baide\b|\bassistance\b|besoin d.aide"),
         re.compile(r"contact|/aide\b|/help\b|assistance|support"),
     ),
-    ("legal", re.compile(r"mentions? legales?|informations? legales?"), re.compile(r"mentions?-legales|legal")),
+    (
+        "legal",
+        re.compile(r"mentions? legales?|informations? legales?"),
+        re.compile(r"mentions?-legales|legal"),
+    ),
     ("sitemap", re.compile(r"plan du site"), re.compile(r"plan-du-site|sitemap")),
 )
 

@@ -18,6 +18,7 @@ from collections import defaultdict
 from typing import Any
 
 from playwright.async_api import Page
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response
@@ -57,8 +58,12 @@ class VigieDownloadHandler(ScrapyPlaywrightDownloadHandler):
             raise PageBudgetExceeded(
                 f"page budget of {self.page_budget:g} s exceeded (page closed)"
             ) from None
+        except PlaywrightTimeoutError:
+            # A page that never finished loading may have a hung renderer: never reuse it.
+            await self._discard(request.meta.pop("playwright_page", None))
+            raise
         except BaseException:
-            # After a navigation error the tab itself is fine; a crashed or closed one is not.
+            # After a navigation error (refused, redirect loop...) the tab itself is fine.
             self._release(context, request.meta.pop("playwright_page", None))
             raise
         # The spider never touches pages: they go back to the pool here.

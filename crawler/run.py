@@ -58,7 +58,9 @@ def tool_versions() -> dict[str, str]:
 def run_crawl(storage: Storage, settings: Settings, targets: list[ServiceTarget],
               browser: BrowserChoice, listener: Listener | None = None) -> dict[str, Any]:
     """Crawl the targets into storage; returns Scrapy's stats. Once per process (Twisted)."""
-    process = CrawlerProcess({**scrapy_settings(settings, browser), "LOG_INSTALL_ROOT_HANDLER": False})
+    process = CrawlerProcess(
+        {**scrapy_settings(settings, browser), "LOG_INSTALL_ROOT_HANDLER": False}
+    )
     crawler = process.create_crawler(VigieSpider)
     recorder = Recorder(storage, listener)
     process.crawl(crawler, targets=targets, vigie_settings=settings, recorder=recorder)

@@ -100,15 +100,21 @@ def save_capture(session: Session, artifacts: ArtifactStore, rec: CaptureRecord)
     return capture
 
 
-def close_reason_for(outcomes: list[str], errors: list[str]) -> CloseReason:
-    """Derive a service scan's close reason from its captures' outcomes and error texts."""
-    if not outcomes:
+def close_reason_for(captures: list[tuple[str, int | None, str]]) -> CloseReason:
+    """A service scan's close reason from its captures' ``(outcome, http_status, error)``.
+
+    ``error`` is kept for failures on Vigie's side; a site that only answers HTTP errors or
+    cannot be reached is ``unreachable``.
+    """
+    if not captures:
         return CloseReason.error
-    ok = outcomes.count(CaptureOutcome.ok.value)
-    if ok == len(outcomes):
+    outcomes = [c[0] for c in captures]
+    failed = [c for c in captures if c[0] != CaptureOutcome.ok.value]
+    if not failed:
         return CloseReason.completed
-    if ok:
+    if len(failed) < len(captures):
         return CloseReason.partial
+    errors = [c[2] or "" for c in failed]
     if all(o == CaptureOutcome.blocked.value for o in outcomes):
         if all("robots.txt" in e for e in errors):
             return CloseReason.robots_disallowed
@@ -116,13 +122,24 @@ def close_reason_for(outcomes: list[str], errors: list[str]) -> CloseReason:
     if all(o == CaptureOutcome.timeout.value for o in outcomes):
         return CloseReason.timeout
     joined = " ".join(errors)
-    if "crash" in joined.lower() or "Target closed" in joined or "browser has been closed" in joined:
+    if any(marker in joined for marker in CRASH_MARKERS):
         return CloseReason.browser_crashed
-    if any(marker in joined for marker in UNREACHABLE_MARKERS):
+    if all(_site_side_failure(c) for c in failed):
         return CloseReason.unreachable
     return CloseReason.error
 
 
+def _site_side_failure(capture: tuple[str, int | None, str]) -> bool:
+    outcome, status, error = capture
+    return (
+        outcome == CaptureOutcome.timeout.value
+        or (status is not None and status >= 400)
+        or any(marker in (error or "") for marker in UNREACHABLE_MARKERS)
+    )
+
+
+CRASH_MARKERS = ("Target crashed", "Page crashed", "Browser closed", "browser has been closed",
+                 "Target page, context or browser has been closed")
 UNREACHABLE_MARKERS = (
     "ERR_CONNECTION_REFUSED",
     "ERR_NAME_NOT_RESOLVED",
@@ -137,13 +154,11 @@ UNREACHABLE_MARKERS = (
 def finish_service_scan(session: Session, service_scan_id: int) -> ServiceScan:
     scan = session.get_one(ServiceScan, service_scan_id)
     rows = session.execute(
-        select(PageCapture.outcome, PageCapture.error).where(
+        select(PageCapture.outcome, PageCapture.http_status, PageCapture.error).where(
             PageCapture.service_scan_id == service_scan_id
         )
     ).all()
-    scan.close_reason = close_reason_for(
-        [r.outcome for r in rows], [r.error or "" for r in rows if r.outcome != "ok"]
-    ).value
+    scan.close_reason = close_reason_for([(r[0], r[1], r[2] or "") for r in rows]).value
     scan.status = "done"
     scan.finished_at = utcnow()
     return scan

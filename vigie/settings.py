@@ -57,7 +57,9 @@ def _env(name: str, default: Any, kind: type) -> Any:
     try:
         return kind(raw)
     except ValueError as exc:
-        raise ValueError(f"environment variable VIGIE_{name}={raw!r}: expected {kind.__name__}") from exc
+        raise ValueError(
+            f"environment variable VIGIE_{name}={raw!r}: expected {kind.__name__}"
+        ) from exc
 
 
 @dataclass(frozen=True)

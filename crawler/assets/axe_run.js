@@ -1,6 +1,8 @@
 // Run the injected axe-core and send back only what Vigie stores: violations and incomplete
 // in full, passes and inapplicable as rule ids (sending everything costs time for nothing).
-async (options) => {
+// French messages (axe's own fr locale): Vigie's reports are in French. Ids and tags are unchanged.
+async ({ options, locale }) => {
+  if (locale) axe.configure({ locale });
   const r = await axe.run(document, options);
   return {
     testEngine: r.testEngine,

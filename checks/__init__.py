@@ -1,0 +1,1 @@
+"""Pure checks over stored captures: registry, findings, the built-in checks."""

@@ -1,0 +1,67 @@
+"""Read a run back from storage as plain dictionaries (for exports and reports)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import Finding, PageCapture, ScanRun, ServiceScan
+
+SCHEMA = "vigie-export/1"
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def run_dict(run: ScanRun) -> dict[str, Any]:
+    return {
+        "id": run.id, "status": run.status, "trigger": run.trigger,
+        "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
+        "tool_versions": run.tool_versions, "config": run.config,
+    }
+
+
+def load_run(session: Session, run: ScanRun) -> dict[str, Any]:
+    scans = session.scalars(
+        select(ServiceScan).where(ServiceScan.run_id == run.id)
+        .options(selectinload(ServiceScan.service)).order_by(ServiceScan.id)
+    ).all()
+    slug_of = {sc.id: sc.service.slug for sc in scans}
+    services = [{
+        "id": sc.service.slug, "name": sc.service.name, "start_url": sc.service.start_url,
+        "extra_urls": sc.service.extra_urls, "ministry": sc.service.ministry,
+        "administration": sc.service.administration, "jdma_id": sc.service.jdma_id,
+        "declared": sc.service.declared, "service_scan_id": sc.id, "status": sc.status,
+        "close_reason": sc.close_reason, "attempts": sc.attempts,
+        "started_at": _iso(sc.started_at), "finished_at": _iso(sc.finished_at),
+        "counters": sc.counters,
+    } for sc in scans]
+    captures = [{
+        "id": c.id, "service_id": slug_of[c.service_scan_id], "viewport": c.viewport,
+        "page_kind": c.page_kind, "requested_url": c.requested_url, "final_url": c.final_url,
+        "http_status": c.http_status, "outcome": c.outcome, "error": c.error, "title": c.title,
+        "started_at": _iso(c.started_at), "load_seconds": c.load_seconds,
+        "redirect_chain": c.redirect_chain, "timings": c.timings,
+        "screenshot_sha256": c.screenshot_sha256, "html_sha256": c.html_sha256,
+        "axe_sha256": c.axe_sha256, "collector_sha256": c.collector_sha256,
+        "tool_versions": c.tool_versions,
+    } for c in session.scalars(
+        select(PageCapture).where(PageCapture.service_scan_id.in_(slug_of)).order_by(PageCapture.id)
+    )]
+    findings = [{
+        "id": f.id, "service_id": slug_of[f.service_scan_id], "capture_id": f.page_capture_id,
+        "check_id": f.check_id, "check_version": f.check_version, "outcome": f.outcome,
+        "severity": f.severity, "message": f.message, "references": f.references,
+        "data": f.data,
+        "evidence": [{"kind": e.kind, "url": e.url, "selector": e.selector, "snippet": e.snippet,
+                      "artifact_sha256": e.artifact_sha256, "extra": e.extra}
+                     for e in f.evidence],
+    } for f in session.scalars(
+        select(Finding).where(Finding.service_scan_id.in_(slug_of))
+        .options(selectinload(Finding.evidence)).order_by(Finding.id)
+    )]
+    return {"schema": SCHEMA, "run": run_dict(run), "services": services,
+            "captures": captures, "findings": findings}

@@ -1,0 +1,116 @@
+"""Shared fixtures: fixture sites on 127.0.0.1, SQLite and PostgreSQL databases, the browser.
+
+PostgreSQL tests use the server named by VIGIE_TEST_POSTGRES_URL (default: the local one,
+database ``test``), each in a schema of its own. Without a server they are skipped with a
+message saying so, except when VIGIE_REQUIRE_POSTGRES=1 (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vigie.demo.server import SiteServer
+
+ROOT = Path(__file__).resolve().parent.parent
+SITES = Path(__file__).resolve().parent / "sites"
+PG_URL = os.environ.get("VIGIE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("VIGIE_REQUIRE_POSTGRES") == "1"
+IN_CI = os.environ.get("CI") == "true"
+
+
+def _postgres_problem() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_URL.replace("+psycopg", ""), connect_timeout=3):
+            return None
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}".strip()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    problem = _postgres_problem()
+    if problem:
+        message = (f"PostgreSQL not reachable at {PG_URL} ({problem}); set "
+                   "VIGIE_TEST_POSTGRES_URL. These tests are required in CI.")
+        if REQUIRE_PG:
+            pytest.fail(message)
+        pytest.skip(message)
+    return PG_URL
+
+
+def _schema_url(base: str) -> Iterator[str]:
+    """A fresh schema for one test (or one session-scoped scan), dropped afterwards."""
+    import psycopg
+
+    schema = f"vigie_test_{uuid.uuid4().hex[:12]}"
+    plain = base.replace("+psycopg", "")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _database_url(kind: str, tmp: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp / 'vigie.sqlite3'}"
+    else:
+        yield from _schema_url(request.getfixturevalue("postgres_url"))
+
+
+DB_PARAMS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=DB_PARAMS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from _database_url(request.param, tmp_path, request)
+
+
+@pytest.fixture(scope="session", params=DB_PARAMS)
+def session_database_url(request: pytest.FixtureRequest,
+                         tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _database_url(request.param, tmp_path_factory.mktemp("db"), request)
+
+
+@pytest.fixture(scope="session")
+def browser_choice() -> Any:
+    from crawler.browser import BrowserNotFound, find_browser
+
+    try:
+        return find_browser(os.environ.get("VIGIE_BROWSER_PATH", ""))
+    except BrowserNotFound as exc:
+        if IN_CI:
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def sites() -> Iterator[dict[str, SiteServer]]:
+    """Every fixture site of tests/sites, each on its own port."""
+    servers = {p.name: SiteServer(p).start() for p in sorted(SITES.iterdir()) if p.is_dir()}
+    try:
+        yield servers
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+def run_vigie(*args: str, env: dict[str, str] | None = None, timeout: float = 600,
+              cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in a subprocess, as users do (a Scrapy crawl owns its process)."""
+    full_env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "vigie", *args], capture_output=True,
+                          text=True, env=full_env, timeout=timeout, cwd=cwd or ROOT)

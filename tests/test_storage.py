@@ -1,0 +1,125 @@
+"""Storage on SQLite and PostgreSQL: schema, constraints, counters, artifacts."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
+
+from storage.artifacts import ArtifactStore
+from storage.db import transaction
+from storage.migrate import current_revision, head_revision
+from storage.models import CaptureOutcome, CloseReason, Service, ServiceScan
+from storage.repository import (
+    CaptureRecord,
+    close_reason_for,
+    create_run,
+    finish_service_scan,
+    save_capture,
+)
+from vigie.context import SchemaOutOfDate, Storage
+from vigie.settings import Settings
+
+
+@pytest.fixture
+def storage(database_url: str, tmp_path: Path) -> Storage:
+    st = Storage.open(Settings(data_dir=tmp_path / "data", database_url=database_url))
+    yield st
+    st.close()
+
+
+def _service(session, slug: str = "svc") -> Service:
+    svc = Service(slug=slug, name=slug.title(), start_url=f"https://{slug}.example.fr/")
+    session.add(svc)
+    session.flush()
+    return svc
+
+
+def test_init_creates_every_table_and_is_idempotent(storage: Storage) -> None:
+    tables = set(inspect(storage.engine).get_table_names())
+    assert {"service", "scan_run", "service_scan", "page_capture", "finding",
+            "evidence"} <= tables
+    assert current_revision(storage.engine) == head_revision(storage.engine)
+    again = Storage.open(storage.settings)  # upgrading an up-to-date database changes nothing
+    assert current_revision(again.engine) == head_revision(storage.engine)
+    again.close()
+
+
+def test_opening_without_migration_refuses_an_empty_database(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    with pytest.raises(SchemaOutOfDate, match="vigie init"):
+        Storage.open(settings, migrate=False)
+
+
+def test_a_service_is_scanned_once_per_run(storage: Storage) -> None:
+    with transaction(storage.sessions) as session:
+        svc = _service(session)
+        run = create_run(session, [svc], trigger="manual", config={}, tool_versions={})
+        run_id, svc_id = run.id, svc.id
+    with pytest.raises(IntegrityError), transaction(storage.sessions) as session:
+        session.add(ServiceScan(run_id=run_id, service_id=svc_id))
+
+
+def test_captures_are_counted_and_close_the_scan(storage: Storage) -> None:
+    with transaction(storage.sessions) as session:
+        svc = _service(session)
+        run = create_run(session, [svc], trigger="manual", config={}, tool_versions={})
+        scan_id = run.service_scans[0].id
+    outcomes = [CaptureOutcome.ok, CaptureOutcome.ok, CaptureOutcome.timeout,
+                CaptureOutcome.blocked, CaptureOutcome.error]
+    for i, outcome in enumerate(outcomes):
+        with transaction(storage.sessions) as session:
+            save_capture(session, storage.artifacts, CaptureRecord(
+                service_scan_id=scan_id, viewport="desktop", page_kind="start",
+                requested_url=f"https://svc.example.fr/{i}", outcome=outcome,
+                html=b"<html></html>" if outcome is CaptureOutcome.ok else None,
+                http_status=500 if outcome is CaptureOutcome.error else 200))
+    with transaction(storage.sessions) as session:
+        scan = finish_service_scan(session, scan_id)
+        counters = dict(scan.counters)
+        reason = scan.close_reason
+    assert counters["pages/attempted"] == 5
+    assert counters["pages/attempted"] == sum(
+        counters[f"pages/{o.value}"] for o in CaptureOutcome)
+    assert counters["pages/ok"] == 2 and counters["pages/timeout"] == 1
+    assert reason == CloseReason.partial.value
+
+
+def test_a_failed_transaction_writes_nothing(storage: Storage) -> None:
+    with pytest.raises(RuntimeError), transaction(storage.sessions) as session:
+        _service(session, "first")
+        raise RuntimeError("boom")
+    with storage.sessions() as session:
+        assert session.scalars(select(Service)).all() == []
+
+
+@pytest.mark.parametrize(("captures", "expected"), [
+    ([("ok", 200, "")] * 2, CloseReason.completed),
+    ([("ok", 200, ""), ("timeout", None, "TimeoutError")], CloseReason.partial),
+    ([("timeout", None, "x")] * 2, CloseReason.timeout),
+    ([("blocked", None, "disallowed by robots.txt")] * 2, CloseReason.robots_disallowed),
+    ([("blocked", None, "blocked by policy: loopback")], CloseReason.blocked_by_policy),
+    ([("error", 500, "HTTP 500"), ("error", 503, "HTTP 503")], CloseReason.unreachable),
+    ([("error", None, "net::ERR_CONNECTION_REFUSED at http://x")], CloseReason.unreachable),
+    ([("error", None, "Target crashed")], CloseReason.browser_crashed),
+    ([("error", None, "KeyError: 'x'")], CloseReason.error),
+    ([], CloseReason.error),
+])
+def test_close_reason(captures: list[tuple[str, int | None, str]], expected: CloseReason) -> None:
+    assert close_reason_for(captures) is expected
+
+
+def test_artifacts_are_content_addressed(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path)
+    data = b"\x89PNG fake screenshot"
+    sha = store.put(data, "png")
+    assert sha == hashlib.sha256(data).hexdigest()
+    path = store.path_for(sha, "png")
+    assert path == tmp_path / sha[:2] / sha[2:4] / f"{sha}.png"
+    assert store.put(data, "png") == sha and store.get(sha, "png") == data
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left behind
+    with pytest.raises(ValueError):
+        store.path_for("../../etc/passwd", "png")

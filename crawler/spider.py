@@ -150,6 +150,15 @@ class VigieSpider(scrapy.Spider):
                 return
         methods = response.meta.get("playwright_page_methods") or []
         result: dict[str, Any] = (methods[0].result if methods else None) or {}
+        if "playwright_suggested_filename" in response.meta:
+            # A download: the tab still shows the previous document, so the in-page
+            # collection describes that one and must not be kept.
+            yield self._record(state, info["viewport"], info["kind"], info["requested_url"],
+                               CaptureOutcome.error, http_status=response.status,
+                               final_url=response.url, redirect_chain=redirects,
+                               error="not an HTML page: the browser downloaded it "
+                                     f"({response.headers.get('Content-Type', b'').decode()})")
+            return
         collector = result.get("collector")
         axe = result.get("axe")
         errors = result.get("errors", {})

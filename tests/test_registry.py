@@ -1,0 +1,498 @@
+"""The service registry: YAML/CSV reading, located errors, all-or-nothing import."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner, Result
+
+from storage.db import transaction
+from storage.models import Service
+from vigie.cli_services import services_app
+from vigie.context import Storage
+from vigie.registry import (
+    RegistryError,
+    RegistryIssue,
+    ServiceSpec,
+    dump_services_yaml,
+    load_services,
+    parse_services_yaml,
+    upsert_services,
+)
+from vigie.settings import Settings
+
+runner = CliRunner()
+
+GOOD_YAML = """\
+services:
+  - id: impots
+    name: Impots.gouv
+    start_url: https://www.impots.gouv.fr/
+    extra_urls: [https://www.impots.gouv.fr/contact]
+    ministry: Économie
+    administration: DGFiP
+    jdma_id: 1234
+    declared:
+      rgaa_rate: 75
+      accessibility_status: partiellement conforme
+      declaration_url: https://www.impots.gouv.fr/accessibilite
+      franceconnect: true
+    extra: {team: dgfip, since: 2024-01-01}
+  - id: caf
+    name: CAF
+    start_url: http://www.caf.fr/
+"""
+
+GOOD_SPECS = [
+    ServiceSpec(
+        slug="impots",
+        name="Impots.gouv",
+        start_url="https://www.impots.gouv.fr/",
+        extra_urls=["https://www.impots.gouv.fr/contact"],
+        ministry="Économie",
+        administration="DGFiP",
+        jdma_id="1234",
+        declared={
+            "rgaa_rate": 75,
+            "accessibility_status": "partiellement conforme",
+            "declaration_url": "https://www.impots.gouv.fr/accessibilite",
+            "franceconnect": True,
+        },
+        extra={"team": "dgfip", "since": "2024-01-01"},
+    ),
+    ServiceSpec(slug="caf", name="CAF", start_url="http://www.caf.fr/"),
+]
+
+OBSERVATORY_CSV = (
+    "\ufeffRef_Demarche;Nom_Demarche;URL_Demarche;Dashlord_ID_JDMA;Nom_Ministere;"
+    "Nom_Administration;Taux_RGAA_Publie;FranceConnect;Volumetrie\r\n"
+    '12345;"Déclarer ses revenus\r\nen ligne";https://www.impots.gouv.fr/;987;Économie;DGFiP;'
+    "75,5 %;Oui;1000000\r\n"
+    "AB 7;Allocations;https://www.caf.fr/;;Solidarités;CNAF;;En cours;\r\n"
+    "678;Carte grise;https://ants.gouv.fr/;12;Intérieur;ANTS;100;Non;50000\r\n"
+)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh SQLite database under tmp_path, as `Settings.from_env()` finds it."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("VIGIE_DATA_DIR", str(data))
+    monkeypatch.delenv("VIGIE_DATABASE_URL", raising=False)
+    return data
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8", newline="")
+    else:
+        path.write_bytes(content)
+    return path
+
+
+def db_specs() -> list[ServiceSpec]:
+    storage = Storage.open(Settings.from_env(), migrate=False)
+    try:
+        with storage.sessions() as session:
+            rows = session.scalars(select(Service).order_by(Service.slug))
+            return [ServiceSpec.from_model(row) for row in rows]
+    finally:
+        storage.close()
+
+
+def by_slug(specs: list[ServiceSpec]) -> list[ServiceSpec]:
+    return sorted(specs, key=lambda spec: spec.slug)
+
+
+def invoke(*args: str | Path) -> Result:
+    return runner.invoke(services_app, [str(arg) for arg in args])
+
+
+# --- Bad input: exit 2, every issue located, database untouched -------------------------
+
+# (file name, content, expected issues as (line, field, message fragment))
+BAD_CASES: dict[str, tuple[str, str | bytes, list[tuple[int, str, str]]]] = {
+    "missing-required": (
+        "r.yaml",
+        "services:\n  - id: a\n    name: A\n",
+        [(2, "start_url", "missing required field")],
+    ),
+    "malformed-url": (
+        "r.yaml",
+        "services:\n  - id: a\n    name: A\n    start_url: https//example.fr\n",
+        [(4, "start_url", "malformed URL 'https//example.fr'")],
+    ),
+    "url-without-host": (
+        "r.yaml",
+        "services:\n  - id: a\n    name: A\n    start_url: 'https://'\n",
+        [(4, "start_url", "no host")],
+    ),
+    "ftp-scheme": (
+        "r.yaml",
+        "services:\n  - id: a\n    name: A\n    start_url: ftp://example.fr/\n",
+        [(4, "start_url", "scheme 'ftp' is not allowed")],
+    ),
+    "extra-url-scheme": (
+        "r.yaml",
+        "services:\n  - id: a\n    name: A\n    start_url: https://a.fr\n"
+        "    extra_urls:\n      - https://a.fr/ok\n      - javascript:alert(1)\n",
+        [(7, "extra_urls[1]", "scheme 'javascript' is not allowed")],
+    ),
+    "duplicate-id": (
+        "r.yaml",
+        "services:\n  - id: a\n    name: A\n    start_url: https://a.fr\n"
+        "  - id: a\n    name: A bis\n    start_url: https://b.fr\n",
+        [(5, "id", "duplicate id 'a': first defined at line 2")],
+    ),
+    "name-is-a-list": (
+        "r.yaml",
+        "services:\n  - id: a\n    name: [A, B]\n    start_url: https://a.fr\n",
+        [(3, "name", "must be a string, got a list")],
+    ),
+    "extra-urls-is-a-string": (
+        "r.yaml",
+        "services:\n  - id: a\n    name: A\n    start_url: https://a.fr\n"
+        "    extra_urls: https://a.fr/x\n",
+        [(5, "extra_urls", "must be a list of URLs, got a string")],
+    ),
+    "rate-not-a-number": (
+        "r.yaml",
+        "services:\n  - id: a\n    name: A\n    start_url: https://a.fr\n"
+        "    declared:\n      rgaa_rate: abc\n",
+        [(6, "declared.rgaa_rate", "must be a number between 0 and 100, got 'abc'")],
+    ),
+    "rate-out-of-range": (
+        "r.yaml",
+        "services:\n  - id: a\n    name: A\n    start_url: https://a.fr\n"
+        "    declared:\n      rgaa_rate: 150\n",
+        [(6, "declared.rgaa_rate", "between 0 and 100, got 150")],
+    ),
+    "bad-id-and-jdma": (
+        "r.yaml",
+        "services:\n  - id: Mon Service\n    name: A\n    start_url: https://a.fr\n"
+        "    jdma_id: 12a\n",
+        [(2, "id", "not a valid id"), (5, "jdma_id", "must be digits")],
+    ),
+    "typo-field": (
+        "r.yaml",
+        "services:\n  - id: a\n    name: A\n    start_ulr: https://a.fr\n",
+        [(4, "start_ulr", "unknown field; did you mean 'start_url'?")],
+    ),
+    "unknown-field": (
+        "r.yaml",
+        "services:\n  - id: a\n    name: A\n    start_url: https://a.fr\n    colour: blue\n",
+        [(5, "colour", "unknown field")],
+    ),
+    "not-json-in-extra": (
+        "r.yaml",
+        "services:\n  - id: a\n    name: A\n    start_url: https://a.fr\n"
+        "    extra: {blob: !!binary aGk=}\n",
+        [(5, "extra", "cannot be stored")],
+    ),
+    "several-errors-all-reported": (
+        "r.yml",
+        "services:\n  - id: a\n    name: ''\n    start_url: https://a.fr\n"
+        "  - id: b\n    name: B\n    start_url: mailto:x@a.fr\n"
+        "  - id: c\n    name: C\n    start_url: https://c.fr\n    extra_urls: [http://]\n",
+        [
+            (3, "name", "must not be empty"),
+            (7, "start_url", "scheme 'mailto' is not allowed"),
+            (11, "extra_urls[0]", "no host"),
+        ],
+    ),
+    "empty-yaml": ("r.yaml", "", [(1, "services", "file is empty")]),
+    "comments-only-yaml": ("r.yaml", "# services: later\n", [(1, "services", "file is empty")]),
+    "no-services": ("r.yaml", "services: []\n", [(1, "services", "no services defined")]),
+    "invalid-yaml": (
+        "r.yaml",
+        "services:\n  - id: a\n\tname: A\n",
+        [(3, "yaml", "invalid YAML: found character '\\t'")],
+    ),
+    "non-utf8-yaml": (
+        "r.yaml",
+        b"services:\n  - id: a\n    name: Caf\xe9\n    start_url: https://a.fr\n",
+        [(3, "encoding", "byte 0xe9 at column 14 is not valid UTF-8")],
+    ),
+    "csv-typo-columns": (
+        "r.csv",
+        "id,name,URL_Demarch,Nom_Ministre\na,A,https://a.fr,X\n",
+        [
+            (1, "URL_Demarch", "unknown column; did you mean 'URL_Demarche'?"),
+            (1, "Nom_Ministre", "unknown column; did you mean 'Nom_Ministere'?"),
+        ],
+    ),
+    "csv-missing-id-columns": (
+        "r.csv",
+        "name,start_url\nA,https://a.fr\n",
+        [(1, "id", "missing id column: add 'id' or 'Ref_Demarche'")],
+    ),
+    "csv-missing-required-column": (
+        "r.csv",
+        "Ref_Demarche;URL_Demarche\n1;https://a.fr\n",
+        [(1, "name", "missing required column: add 'name' or 'Nom_Demarche'")],
+    ),
+    "csv-row-errors-physical-lines": (
+        "r.csv",
+        "Ref_Demarche;Nom_Demarche;URL_Demarche;Taux_RGAA_Publie\n"
+        '1;"Nom sur\ndeux lignes";https://a.fr;50\n'
+        "2;B;www.b.fr;abc\n"
+        "3;C;https://c.fr;150 %\n"
+        "1;D;https://d.fr;\n",
+        [
+            (4, "URL_Demarche", "malformed URL 'www.b.fr'"),
+            (4, "Taux_RGAA_Publie", "got 'abc'"),
+            (5, "Taux_RGAA_Publie", "got '150 %'"),
+            (6, "Ref_Demarche", "duplicate id 'demarche-1': first defined at line 2"),
+        ],
+    ),
+    "csv-missing-value": (
+        "r.csv",
+        "id,name,start_url\na,,https://a.fr\n,B,https://b.fr\n",
+        [(2, "name", "must not be empty"), (3, "id", "missing required value")],
+    ),
+    "csv-too-many-cells": (
+        "r.csv",
+        "id,name,start_url\na,A,https://a.fr,surprise\n",
+        [(2, "row", "4 values but the header has 3 columns")],
+    ),
+    "csv-empty": ("r.csv", "\n", [(1, "services", "file is empty")]),
+    "csv-header-only": ("r.csv", "id,name,start_url\n", [(1, "services", "no services")]),
+    "non-utf8-csv": (
+        "r.csv",
+        b"id;name;start_url\na;A;https://a.fr\nb;Sant\xe9;https://b.fr\n",
+        [(3, "encoding", "not valid UTF-8")],
+    ),
+    "wrong-extension": ("r.txt", "services: []\n", [(1, "file", "unsupported file type '.txt'")]),
+}
+
+ISSUE_LINE = re.compile(r"^(?P<file>.+):(?P<line>\d+): (?P<field>[^:]+): (?P<message>.+)$")
+
+
+def reported_issues(stderr: str, path: Path) -> list[tuple[int, str, str]]:
+    issues = []
+    for text in stderr.splitlines():
+        match = ISSUE_LINE.match(text)
+        if match and match["file"] == str(path):
+            issues.append((int(match["line"]), match["field"], match["message"]))
+    return issues
+
+
+@pytest.mark.parametrize("case", list(BAD_CASES))
+def test_bad_registry_is_rejected_with_located_issues(
+    case: str, tmp_path: Path, data_dir: Path
+) -> None:
+    good = write(tmp_path, "good.yaml", GOOD_YAML)
+    assert invoke("import", good).exit_code == 0
+    name, content, expected = BAD_CASES[case]
+    bad = write(tmp_path, name, content)
+
+    result = invoke("import", bad)
+
+    assert result.exit_code == 2, result.output
+    issues = reported_issues(result.stderr, bad)
+    assert len(issues) == len(expected), result.stderr
+    for (line, field, fragment), (got_line, got_field, message) in zip(
+        expected, issues, strict=True
+    ):
+        assert (got_line, got_field) == (line, field), result.stderr
+        assert fragment in message, result.stderr
+    assert "nothing imported" in result.stderr
+    assert by_slug(db_specs()) == by_slug(GOOD_SPECS)
+
+
+def test_missing_file_is_an_issue(tmp_path: Path, data_dir: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    result = invoke("import", missing)
+    assert result.exit_code == 2
+    assert f"{missing}:1: file: cannot read" in result.stderr
+    assert not data_dir.exists()  # nothing was opened, let alone written
+
+
+def test_validate_reports_issues_without_touching_the_database(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    bad = write(tmp_path, "r.yaml", BAD_CASES["ftp-scheme"][1])
+    result = invoke("validate", bad)
+    assert result.exit_code == 2
+    assert f"{bad}:4: start_url: URL scheme 'ftp'" in result.stderr
+    assert "1 issue in" in result.stderr
+    assert not data_dir.exists()
+
+
+def test_issue_and_error_format() -> None:
+    first = RegistryIssue("s.yaml", 3, "name", "must not be empty")
+    second = RegistryIssue("s.yaml", 9, "start_url", "no host")
+    assert str(first) == "s.yaml:3: name: must not be empty"
+    error = RegistryError([first, second])
+    assert str(error) == "s.yaml:3: name: must not be empty\ns.yaml:9: start_url: no host"
+    assert error.issues == [first, second]
+
+
+# --- Good input --------------------------------------------------------------------------
+
+
+def test_validate_counts_services(tmp_path: Path, data_dir: Path) -> None:
+    result = invoke("validate", write(tmp_path, "good.yaml", GOOD_YAML))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "2 services OK"
+
+
+def test_import_yaml(tmp_path: Path, data_dir: Path) -> None:
+    result = invoke("import", write(tmp_path, "good.yaml", GOOD_YAML))
+    assert result.exit_code == 0, result.output
+    assert "2 created, 0 updated, 0 unchanged" in result.stdout
+    assert by_slug(db_specs()) == by_slug(GOOD_SPECS)
+
+
+def test_import_observatory_csv_with_bom_and_semicolons(tmp_path: Path, data_dir: Path) -> None:
+    path = write(tmp_path, "observatoire.csv", OBSERVATORY_CSV)
+    result = invoke("import", path)
+    assert result.exit_code == 0, result.output
+    assert "3 created" in result.stdout
+    assert by_slug(db_specs()) == [
+        ServiceSpec(
+            slug="demarche-12345",
+            name="Déclarer ses revenus\r\nen ligne",
+            start_url="https://www.impots.gouv.fr/",
+            ministry="Économie",
+            administration="DGFiP",
+            jdma_id="987",
+            declared={"rgaa_rate": 75.5, "franceconnect_label": "Oui", "franceconnect": True},
+            extra={"Ref_Demarche": "12345", "Volumetrie": "1000000"},
+        ),
+        ServiceSpec(
+            slug="demarche-678",
+            name="Carte grise",
+            start_url="https://ants.gouv.fr/",
+            ministry="Intérieur",
+            administration="ANTS",
+            jdma_id="12",
+            declared={"rgaa_rate": 100, "franceconnect_label": "Non", "franceconnect": False},
+            extra={"Ref_Demarche": "678", "Volumetrie": "50000"},
+        ),
+        ServiceSpec(
+            slug="demarche-ab-7",
+            name="Allocations",
+            start_url="https://www.caf.fr/",
+            ministry="Solidarités",
+            administration="CNAF",
+            # "En cours" is neither yes nor no: the text is kept, no flag is guessed.
+            declared={"franceconnect_label": "En cours"},
+            extra={"Ref_Demarche": "AB 7"},
+        ),
+    ]
+
+
+def test_csv_with_vigie_columns(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "r.csv",
+        "id,name,start_url,extra_urls,ministry,jdma_id,note\n"
+        "a,A,https://a.fr,https://a.fr/x | https://a.fr/y  https://a.fr/z,Culture,42,hello\n",
+    )
+    assert load_services(path) == [
+        ServiceSpec(
+            slug="a",
+            name="A",
+            start_url="https://a.fr",
+            extra_urls=["https://a.fr/x", "https://a.fr/y", "https://a.fr/z"],
+            ministry="Culture",
+            jdma_id="42",
+            extra={"note": "hello"},
+        )
+    ]
+
+
+def test_reimport_updates_instead_of_duplicating(tmp_path: Path, data_dir: Path) -> None:
+    assert invoke("import", write(tmp_path, "v1.yaml", GOOD_YAML)).exit_code == 0
+    changed = GOOD_YAML.replace("name: CAF", "name: Caisse d'allocations familiales") + (
+        "  - id: ants\n    name: ANTS\n    start_url: https://ants.gouv.fr/\n"
+    )
+    result = invoke("import", write(tmp_path, "v2.yaml", changed))
+    assert result.exit_code == 0, result.output
+    assert "1 created, 1 updated, 1 unchanged" in result.stdout
+    rows = db_specs()
+    assert [spec.slug for spec in rows] == ["ants", "caf", "impots"]
+    assert rows[1].name == "Caisse d'allocations familiales"
+    assert rows[2] == GOOD_SPECS[0]
+
+
+def test_import_is_one_transaction(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert invoke("import", write(tmp_path, "good.yaml", GOOD_YAML)).exit_code == 0
+
+    def upsert_then_fail(session: Session, specs: list[ServiceSpec]) -> tuple[int, int]:
+        upsert_services(session, specs)
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("vigie.cli_services.upsert_services", upsert_then_fail)
+    changed = GOOD_YAML.replace("name: CAF", "name: Changed") + (
+        "  - id: new\n    name: New\n    start_url: https://new.fr/\n"
+    )
+    result = invoke("import", write(tmp_path, "v2.yaml", changed))
+    assert result.exit_code != 0
+    assert by_slug(db_specs()) == by_slug(GOOD_SPECS)
+
+
+def test_upsert_counts_only_real_changes(data_dir: Path) -> None:
+    storage = Storage.open(Settings.from_env())
+    try:
+        with transaction(storage.sessions) as session:
+            assert upsert_services(session, GOOD_SPECS) == (2, 0)
+        with transaction(storage.sessions) as session:
+            assert upsert_services(session, GOOD_SPECS) == (0, 0)
+        edited = ServiceSpec(**{**vars(GOOD_SPECS[0]), "declared": {"rgaa_rate": 80}})
+        with transaction(storage.sessions) as session:
+            assert upsert_services(session, [edited]) == (0, 1)
+    finally:
+        storage.close()
+    assert by_slug(db_specs()) == by_slug([edited, GOOD_SPECS[1]])
+
+
+def test_list_shows_imported_services(tmp_path: Path, data_dir: Path) -> None:
+    assert invoke("import", write(tmp_path, "good.yaml", GOOD_YAML)).exit_code == 0
+    result = invoke("list")
+    assert result.exit_code == 0, result.output
+    for text in ("impots", "Impots.gouv", "caf", "CAF", "Économie"):
+        assert text in result.stdout
+
+
+def test_yaml_dump_round_trips(tmp_path: Path) -> None:
+    tricky = [
+        *GOOD_SPECS,
+        ServiceSpec(
+            slug="0123-x",
+            name="yes",  # YAML 1.1 would read an unquoted yes as true
+            start_url="https://x.fr/?a=1&b=#frag",
+            jdma_id="0123",  # and an unquoted 0123 as the octal number 83
+            declared={"rgaa_rate": 12.5, "franceconnect": False, "note": "null"},
+            extra={"date": "2024-01-01", "nested": {"list": [1, "2", None]}, "é": "ü: x"},
+        ),
+    ]
+    text = dump_services_yaml(tricky)
+    assert parse_services_yaml(text) == tricky
+    path = write(tmp_path, "dumped.yaml", text)
+    assert load_services(path) == tricky
+
+
+def test_csv_import_dumps_to_equivalent_yaml(tmp_path: Path) -> None:
+    specs = load_services(write(tmp_path, "o.csv", OBSERVATORY_CSV))
+    assert load_services(write(tmp_path, "o.yaml", dump_services_yaml(specs))) == specs
+
+
+def test_yaml_keeps_leading_zeros_and_dates_as_text() -> None:
+    specs = parse_services_yaml(
+        "services:\n  - id: a\n    name: 3919\n    start_url: https://a.fr\n"
+        "    jdma_id: 0123\n    extra: {since: 2024-01-01}\n"
+    )
+    assert (specs[0].name, specs[0].jdma_id, specs[0].extra) == (
+        "3919",
+        "0123",
+        {"since": "2024-01-01"},
+    )

@@ -157,7 +157,7 @@ class VigieSpider(scrapy.Spider):
                                CaptureOutcome.error, http_status=response.status,
                                final_url=response.url, redirect_chain=redirects,
                                error="not an HTML page: the browser downloaded it "
-                                     f"({response.headers.get('Content-Type', b'').decode()})")
+                                     f"({(response.headers.get('Content-Type') or b'').decode()})")
             return
         collector = result.get("collector")
         axe = result.get("axe")

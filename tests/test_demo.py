@@ -1,0 +1,48 @@
+"""`vigie demo` end to end: the README's first command, minus the set-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import Finding, PageCapture, Service, ServiceScan
+from tests.conftest import run_vigie
+from vigie.context import Storage
+from vigie.demo.catalog import referenced_sites
+from vigie.settings import Settings
+
+pytestmark = pytest.mark.browser
+
+
+def test_demo_scans_every_service_and_writes_the_report(tmp_path: Path,
+                                                        browser_choice: object) -> None:
+    out = tmp_path / "demo"
+    proc = run_vigie("demo", "--out", str(out), env={"VIGIE_DATABASE_URL": ""})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = (out / "report" / "index.html").read_text(encoding="utf-8")
+
+    st = Storage.open(Settings(data_dir=out), migrate=False)
+    with st.sessions() as session:
+        services = session.scalars(select(Service)).all()
+        assert {s.slug for s in services} == set(referenced_sites())
+        assert len(services) >= 6
+        for scan in session.scalars(select(ServiceScan)):
+            captures = session.scalars(select(PageCapture).where(
+                PageCapture.service_scan_id == scan.id)).all()
+            ok_viewports = {c.viewport for c in captures if c.outcome == "ok"}
+            assert ok_viewports == {"desktop", "mobile"}, scan.service.slug
+            assert scan.service.name in report
+        reasons = {s.service.slug: s.close_reason for s in session.scalars(select(ServiceScan))}
+        assert reasons["bon-service"] == "completed"
+        assert reasons["en-panne"] == "partial" and reasons["lent"] == "partial"
+        faults = session.scalars(select(Finding).join(ServiceScan).join(Service).where(
+            Service.slug == "a11y-faible", Finding.check_id == "axe",
+            Finding.outcome == "fail")).all()
+        assert any(ref.startswith("RGAA-") for f in faults for ref in f.references)
+        good = session.scalars(select(Finding).join(ServiceScan).join(Service).where(
+            Service.slug == "bon-service", Finding.outcome == "fail")).all()
+        assert good == []
+    st.close()
+    assert "Violations axe-core par critère RGAA" in report and "<script" not in report

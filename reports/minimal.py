@@ -49,6 +49,20 @@ def _by_rgaa(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
              "pages": len(g["pages"])} for c, g in sorted(groups.items(), key=key)]
 
 
+PAGE_KIND_ORDER = ("start", "extra", "contact", "accessibility", "legal", "sitemap")
+
+
+def _page_order(capture: dict[str, Any]) -> tuple[Any, ...]:
+    kind = capture["page_kind"]
+    rank = PAGE_KIND_ORDER.index(kind) if kind in PAGE_KIND_ORDER else len(PAGE_KIND_ORDER)
+    return (rank, capture["requested_url"], capture["viewport"] != "desktop")
+
+
+def _when(iso: str | None) -> str:
+    """``2026-11-23T13:44:53.06+00:00`` as ``2026-11-23 13:44``."""
+    return iso[:16].replace("T", " ") if iso else ""
+
+
 def build_context(export: dict[str, Any]) -> dict[str, Any]:
     services = []
     for svc in export["services"]:
@@ -58,13 +72,15 @@ def build_context(export: dict[str, Any]) -> dict[str, Any]:
             **svc,
             "close_reason_fr": CLOSE_REASON_FR.get(svc["close_reason"] or "", "en cours"),
             "captures": [{**c, "outcome_fr": OUTCOME_FR.get(c["outcome"], c["outcome"])}
-                         for c in captures],
+                         for c in sorted(captures, key=_page_order)],
             "rgaa": _by_rgaa(findings),
-            "violations": sum(1 for f in findings
-                              if f["check_id"] == "axe" and f["outcome"] == "fail"),
+            "failed_rules": len({f["data"].get("rule") for f in findings
+                                 if f["check_id"] == "axe" and f["outcome"] == "fail"}),
             "to_review": sum(1 for f in findings if f["outcome"] == "needs_review"),
         })
-    return {"run": export["run"], "services": services}
+    run = {**export["run"], "started": _when(export["run"]["started_at"]),
+           "finished": _when(export["run"]["finished_at"])}
+    return {"run": run, "services": services}
 
 
 def write_report(storage: Storage, run: ScanRun, out_dir: Path) -> Path:

@@ -1,0 +1,31 @@
+"""Every registered check is complete: documented, with its data keys, in docs/checks.md."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from checks.registry import all_checks, check
+
+DOCS = (Path(__file__).resolve().parent.parent / "docs" / "checks.md").read_text(encoding="utf-8")
+
+
+def _section(check_id: str) -> str:
+    match = re.search(rf"^## `{re.escape(check_id)}`.*?(?=^## |\Z)", DOCS, re.M | re.S)
+    assert match, f"docs/checks.md has no section for check {check_id!r}"
+    return match.group(0)
+
+
+@pytest.mark.parametrize("spec", all_checks(), ids=lambda s: s.id)
+def test_check_is_documented_with_its_data_keys(spec) -> None:  # type: ignore[no-untyped-def]
+    section = _section(spec.id)
+    assert spec.title and spec.version >= 1 and spec.data_keys
+    for key in spec.data_keys:
+        assert f"| `{key}` |" in section, f"data key {key!r} of {spec.id} is not documented"
+
+
+def test_ids_must_be_kebab_case() -> None:
+    with pytest.raises(ValueError, match="kebab-case"):
+        check("Bad_Id", version=1, title="x", scope="page", data_keys={"a": "b"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,6 +176,22 @@ def finish_run(session: Session, run_id: int, *, status: str, stats: dict[str, A
     run.stats = stats
     run.tool_versions = {**(run.tool_versions or {}), **tool_versions}
     return run
+
+
+def interrupt_dead_runs(session: Session, host: str, is_alive: Callable[[int], bool]) -> list[int]:
+    """Close runs left ``running`` by a process of this host that no longer exists.
+
+    Their stored captures stay; unfinished service scans are closed from what they hold.
+    """
+    closed = []
+    for run in session.scalars(select(ScanRun).where(ScanRun.status == "running")):
+        owner = (run.config or {}).get("owner") or {}
+        if owner.get("host") == host and isinstance(owner.get("pid"), int) \
+                and not is_alive(owner["pid"]):
+            finish_run(session, run.id, status="interrupted", stats=run.stats or {},
+                       tool_versions={})
+            closed.append(run.id)
+    return closed
 
 
 def resolve_run(session: Session, run: str) -> ScanRun | None:

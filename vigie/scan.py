@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +17,7 @@ from crawler.run import run_crawl, tool_versions
 from crawler.spider import ServiceTarget
 from storage.db import transaction
 from storage.models import CloseReason, PageCapture, ScanRun, Service, ServiceScan
-from storage.repository import create_run, finish_run
+from storage.repository import create_run, finish_run, interrupt_dead_runs
 from vigie.context import Storage
 
 # Close reasons that mean Vigie itself failed (the exit code reports them), as opposed to
@@ -58,10 +60,13 @@ def scan(storage: Storage, services: list[Service], *, trigger: str = "manual",
     settings = storage.settings
     browser = browser or find_browser(settings.browser_path)
     versions = tool_versions()
+    owner = {"host": socket.gethostname(), "pid": os.getpid()}
     with transaction(storage.sessions) as session:
+        interrupt_dead_runs(session, owner["host"], _pid_alive)
         attached = [session.merge(s) for s in services]
         run = create_run(session, attached, trigger=trigger,
-                         config={**settings.public_dict(), "browser_source": browser.source},
+                         config={**settings.public_dict(), "browser_source": browser.source,
+                                 "owner": owner},
                          tool_versions=versions)
         run_id = run.id
         by_service = {sc.service_id: sc.id for sc in run.service_scans}
@@ -83,6 +88,16 @@ def scan(storage: Storage, services: list[Service], *, trigger: str = "manual",
         done = session.get_one(ScanRun, run_id)
         reasons = {sc.service.slug: sc.close_reason or "" for sc in done.service_scans}
     return ScanResult(run_id, status, findings, reasons)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _public_stats(stats: dict[str, Any]) -> dict[str, Any]:

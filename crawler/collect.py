@@ -31,7 +31,10 @@ COLLECTOR_LIMITS = {
     "headings": 300,
     "assets": 200,
     "text_chars": 200_000,
+    "fr_classes": 500,
 }
+ASSET_HEADS = {"max_assets": 6, "bytes": 400, "ms": 3000}
+NARROW_WIDTH = 320  # RGAA 10.11 / WCAG 1.4.10: content must reflow at 320 CSS px
 # Keep violations and incomplete in full; axe still lists passes/inapplicable (ids only).
 AXE_OPTIONS = {"resultTypes": ["violations", "incomplete"]}
 MAX_FRAMES = 20
@@ -71,7 +74,7 @@ async def bounded(awaitable: Awaitable[T], seconds: float, what: str) -> T:
 
 
 async def collect_page(
-    page: Page, call_timeout: float, screenshot_full_page: bool
+    page: Page, call_timeout: float, screenshot_full_page: bool, measure_narrow: bool = False
 ) -> dict[str, Any]:
     """Collect everything Vigie keeps about the loaded page. Never raises for page faults."""
     result: dict[str, Any] = {"errors": {}, "timings": {}}
@@ -109,9 +112,45 @@ async def collect_page(
             animations="disabled", caret="hide",
         ),
     )
+    collector = result["collector"]
+    if collector is not None:
+        collector["asset_heads"] = await step("asset_heads", lambda: _asset_heads(page, collector))
+    if measure_narrow:
+        result["narrow"] = await step("narrow", lambda: _measure_narrow(page))
     browser = page.context.browser
     result["browser_version"] = browser.version if browser else None
     return result
+
+
+async def _asset_heads(page: Page, collector: dict[str, Any]) -> Any:
+    origin = page.url.split("/", 3)[:3]
+    same_origin = [u for u in [*collector.get("stylesheets", []), *collector.get("scripts", [])]
+                   if u.split("/", 3)[:3] == origin]
+    urls = same_origin[: ASSET_HEADS["max_assets"]]
+    if not urls:
+        return []
+    return await page.evaluate(
+        _asset("asset_heads.js"), {"urls": urls, "bytes": ASSET_HEADS["bytes"],
+                                   "ms": ASSET_HEADS["ms"]})
+
+
+async def _measure_narrow(page: Page) -> dict[str, Any]:
+    """Document widths with the viewport narrowed to 320 CSS px, then restored."""
+    size = page.viewport_size or {"width": 375, "height": 812}
+    await page.set_viewport_size({"width": NARROW_WIDTH, "height": size["height"]})
+    try:
+        widths: dict[str, Any] = await page.evaluate(
+            """() => new Promise((done) => requestAnimationFrame(() => done({
+                document_scroll: document.documentElement.scrollWidth,
+                document_client: document.documentElement.clientWidth,
+                body_scroll: document.body ? document.body.scrollWidth : null,
+                window_inner: window.innerWidth,
+            })))"""
+        )
+    finally:
+        await page.set_viewport_size(size)
+    widths["overflow_px"] = max(0, widths["document_scroll"] - widths["document_client"])
+    return widths
 
 
 async def _inject_axe(page: Page) -> None:

@@ -33,6 +33,14 @@ from vigie.settings import Settings
 ENTRY_KINDS = ("start", "extra")
 
 
+def _tls(details: Any) -> dict[str, Any] | None:
+    """Playwright's security details of the main response (HTTPS only)."""
+    if not details:
+        return None
+    return {k: details.get(k) for k in ("protocol", "issuer", "subjectName", "validFrom",
+                                        "validTo")}
+
+
 class ServiceBudgetExhausted(IgnoreRequest):
     pass
 
@@ -113,7 +121,8 @@ class VigieSpider(scrapy.Spider):
                         "timeout": self.vs.navigation_timeout * 1000,
                     },
                     "playwright_page_methods": [
-                        PageMethod(collect_page, self.vs.call_timeout, self.vs.screenshot_full_page)
+                        PageMethod(collect_page, self.vs.call_timeout,
+                                   self.vs.screenshot_full_page, viewport.is_mobile)
                     ],
                     "handle_httpstatus_all": True,
                     "vigie": {
@@ -186,6 +195,9 @@ class VigieSpider(scrapy.Spider):
             "widths": (collector or {}).get("widths"),
             "axe_violations": len((axe or {}).get("violations", [])),
             "axe_incomplete": len((axe or {}).get("incomplete", [])),
+            "narrow": result.get("narrow"),
+            "tls": _tls(response.meta.get("playwright_security_details")),
+            "server_ip": str(response.ip_address) if response.ip_address else None,
         }
         record = CaptureRecord(
             service_scan_id=state.target.service_scan_id,

@@ -60,9 +60,10 @@ def scan(storage: Storage, services: list[Service], *, trigger: str = "manual",
     settings = storage.settings
     browser = browser or find_browser(settings.browser_path)
     versions = tool_versions()
-    owner = {"host": socket.gethostname(), "pid": os.getpid()}
+    host = socket.gethostname()
+    owner: dict[str, Any] = {"host": host, "pid": os.getpid()}
     with transaction(storage.sessions) as session:
-        interrupt_dead_runs(session, owner["host"], _pid_alive)
+        interrupt_dead_runs(session, host, _pid_alive)
         attached = [session.merge(s) for s in services]
         run = create_run(session, attached, trigger=trigger,
                          config={**settings.public_dict(), "browser_source": browser.source,

@@ -28,7 +28,18 @@
       .map((id) => id && document.getElementById(id)).filter(Boolean).map(text).join(" ");
     return (fromLabels || labelledBy || el.getAttribute("aria-label") || "").trim().slice(0, 300);
   };
+  const visible = (el) => {
+    const r = el.getBoundingClientRect();
+    const s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none";
+  };
   const doc = document.documentElement;
+  const mainEl = document.querySelector("main, [role=main]");
+  const frClasses = new Set();
+  for (const el of document.querySelectorAll("[class*='fr-']")) {
+    for (const c of el.classList) if (c.startsWith("fr-")) frClasses.add(c);
+    if (frClasses.size >= limits.fr_classes) break;
+  }
   const viewportMeta = document.querySelector('meta[name="viewport" i]');
   const nav = performance.getEntriesByType("navigation")[0];
   return {
@@ -52,6 +63,9 @@
       rel: a.getAttribute("rel"),
       target: a.getAttribute("target"),
       img_alts: Array.from(a.querySelectorAll("img")).map((i) => i.getAttribute("alt")),
+      img_srcs: Array.from(a.querySelectorAll("img")).map((i) => i.currentSrc || i.src),
+      classes: typeof a.className === "string" ? a.className : "",
+      visible: visible(a),
       selector: cssPath(a),
     })),
     buttons: cap(Array.from(document.querySelectorAll("button, input[type=button], input[type=submit], [role=button]")), limits.buttons).map((b) => ({
@@ -92,6 +106,32 @@
     headings: cap(Array.from(document.querySelectorAll("h1, h2, h3, h4, h5, h6")), limits.headings).map((h) => ({
       level: Number(h.localName[1]), text: text(h),
     })),
+    // Elements some checks look for by attribute or class (the DOM, never escaped text).
+    data_attributes: cap(Array.from(document.querySelectorAll("[data-jdma-form-url], [data-jdma-button]")), limits.buttons).map((e) => ({
+      tag: e.localName,
+      form_url: e.getAttribute("data-jdma-form-url"),
+      button: e.getAttribute("data-jdma-button"),
+      selector: cssPath(e),
+    })),
+    connect_buttons: cap(Array.from(document.querySelectorAll(".fr-connect, .fr-connect-group, .fr-btn--franceconnect, .franceconnect-button, [class*='agentconnect'], [class*='proconnect']")), limits.buttons).map((e) => {
+      const form = e.closest("form");
+      const link = e.closest("a") || e.querySelector("a");
+      const group = e.closest(".fr-connect-group") || e.parentElement;
+      return {
+        tag: e.localName,
+        classes: typeof e.className === "string" ? e.className : "",
+        text: text(e),
+        brand: text(e.querySelector(".fr-connect__brand") || document.createElement("span")),
+        form_action: form ? form.action : null,
+        href: link ? link.href : null,
+        help_links: group ? Array.from(group.querySelectorAll("a[href]")).map((a) => a.href) : [],
+        visible: visible(e),
+        selector: cssPath(e),
+      };
+    }),
+    fr_classes: Array.from(frClasses),
+    font_families: Array.from(document.fonts || []).map((f) => f.family.replace(/["']/g, "")).filter((v, i, all) => all.indexOf(v) === i).slice(0, 50),
+    main_text: (mainEl ? mainEl.innerText : "").slice(0, limits.text_chars),
     scripts: cap(Array.from(document.scripts).map((s) => s.src).filter(Boolean), limits.assets),
     stylesheets: cap(Array.from(document.querySelectorAll('link[rel~="stylesheet" i]')).map((l) => l.href), limits.assets),
     visible_text: (document.body ? document.body.innerText : "").slice(0, limits.text_chars),

@@ -8,10 +8,11 @@ Matching is on normalised link text, then on the URL path.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
+
+from vigie.text import normalise_text
 
 # Order matters: the first kind whose pattern matches wins.
 KEY_PAGE_PATTERNS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
@@ -32,14 +33,6 @@ KEY_PAGE_PATTERNS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
     ),
     ("sitemap", re.compile(r"plan du site"), re.compile(r"plan-du-site|sitemap")),
 )
-
-
-def normalise_text(value: str) -> str:
-    """Lowercase, strip accents, fold typographic apostrophes and every kind of space."""
-    value = value.replace("\u2019", "'").replace("\u00a0", " ").replace("\u202f", " ")
-    value = unicodedata.normalize("NFKD", value)
-    value = "".join(c for c in value if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", value).strip().lower()
 
 
 def canonical(url: str) -> str:

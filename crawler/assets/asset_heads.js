@@ -7,6 +7,7 @@ async ({ urls, bytes, ms }) => {
     const timer = setTimeout(() => ctrl.abort(), ms);
     try {
       const res = await fetch(url, { signal: ctrl.signal, cache: "force-cache", credentials: "omit" });
+      if (!res.ok) return null;
       const reader = res.body.getReader();
       let text = "";
       const decoder = new TextDecoder();

@@ -131,6 +131,8 @@
     }),
     fr_classes: Array.from(frClasses),
     font_families: Array.from(document.fonts || []).map((f) => f.family.replace(/["']/g, "")).filter((v, i, all) => all.indexOf(v) === i).slice(0, 50),
+    // Text shown as code (documentation pages quoting markup): never the real thing.
+    code_texts: cap(Array.from(document.querySelectorAll("pre, code, xmp, samp")), limits.headings).map((e) => (e.textContent || "").slice(0, 2000)),
     main_text: (mainEl ? mainEl.innerText : "").slice(0, limits.text_chars),
     scripts: cap(Array.from(document.scripts).map((s) => s.src).filter(Boolean), limits.assets),
     stylesheets: cap(Array.from(document.querySelectorAll('link[rel~="stylesheet" i]')).map((l) => l.href), limits.assets),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -28,6 +29,8 @@ class CaptureView:
     axe_sha256: str | None
     collector_sha256: str | None
     artifacts: ArtifactStore = field(repr=False)
+    redirect_chain: list[dict[str, Any]] = field(default_factory=list)  # [{url, status}]
+    captured_at: datetime | None = None  # when the capture was made (UTC)
 
     @property
     def url(self) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import traceback
 from collections import Counter
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -23,6 +24,11 @@ from storage.models import PageCapture, ServiceScan
 from vigie.context import Storage
 
 
+def _aware(when: datetime | None) -> datetime | None:
+    # SQLite gives back naive datetimes; every time Vigie stores is UTC.
+    return when.replace(tzinfo=UTC) if when and when.tzinfo is None else when
+
+
 def load_inputs(session: Session, artifacts: ArtifactStore, scan: ServiceScan) -> ServiceCaptures:
     captures = session.scalars(
         select(PageCapture).where(PageCapture.service_scan_id == scan.id).order_by(PageCapture.id)
@@ -35,6 +41,7 @@ def load_inputs(session: Session, artifacts: ArtifactStore, scan: ServiceScan) -
             tool_versions=c.tool_versions or {}, screenshot_sha256=c.screenshot_sha256,
             html_sha256=c.html_sha256, axe_sha256=c.axe_sha256,
             collector_sha256=c.collector_sha256, artifacts=artifacts,
+            redirect_chain=c.redirect_chain or [], captured_at=_aware(c.started_at),
         )
         for c in captures
     ]

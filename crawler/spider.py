@@ -8,6 +8,7 @@ closed when its last capture is in.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -73,6 +74,10 @@ class VigieSpider(scrapy.Spider):
         self.vs = vigie_settings
         self.recorder = recorder
         self.states: dict[int, _ServiceState] = {}
+        # A page shared by several services (a ministry's accessibility declaration, say) is
+        # fetched once per run: (url, viewport) -> its record once made, None while in flight.
+        self.fetched: dict[tuple[str, str], CaptureRecord | None] = {}
+        self.waiting: dict[tuple[str, str], list[tuple[_ServiceState, str]]] = {}
 
     # -- scheduling ---------------------------------------------------------------------------
 
@@ -106,6 +111,15 @@ class VigieSpider(scrapy.Spider):
             return
         for viewport in self.vs.viewports:
             state.outstanding += 1
+            key = (url, viewport.name)
+            if key in self.fetched:
+                done = self.fetched[key]
+                if done is None:
+                    self.waiting.setdefault(key, []).append((state, kind))
+                else:
+                    yield self._shared_copy(done, state, kind)
+                continue
+            self.fetched[key] = None
             yield scrapy.Request(
                 url,
                 callback=self.parse_capture,
@@ -153,20 +167,22 @@ class VigieSpider(scrapy.Spider):
             try:
                 check_url(hop, allow_private=self.vs.allow_private)
             except PolicyViolation as exc:
-                yield self._record(state, info["viewport"], info["kind"], info["requested_url"],
-                                   CaptureOutcome.blocked, error=f"redirected to {hop}: {exc}",
-                                   final_url=hop, redirect_chain=redirects)
+                yield from self._done(self._record(
+                    state, info["viewport"], info["kind"], info["requested_url"],
+                    CaptureOutcome.blocked, error=f"redirected to {hop}: {exc}",
+                    final_url=hop, redirect_chain=redirects))
                 return
         methods = response.meta.get("playwright_page_methods") or []
         result: dict[str, Any] = (methods[0].result if methods else None) or {}
         if "playwright_suggested_filename" in response.meta:
             # A download: the tab still shows the previous document, so the in-page
             # collection describes that one and must not be kept.
-            yield self._record(state, info["viewport"], info["kind"], info["requested_url"],
-                               CaptureOutcome.error, http_status=response.status,
-                               final_url=response.url, redirect_chain=redirects,
-                               error="not an HTML page: the browser downloaded it "
-                                     f"({(response.headers.get('Content-Type') or b'').decode()})")
+            content_type = (response.headers.get("Content-Type") or b"").decode()
+            yield from self._done(self._record(
+                state, info["viewport"], info["kind"], info["requested_url"],
+                CaptureOutcome.error, http_status=response.status, final_url=response.url,
+                redirect_chain=redirects,
+                error=f"not an HTML page: the browser downloaded it ({content_type})"))
             return
         collector = result.get("collector")
         axe = result.get("axe")
@@ -223,7 +239,7 @@ class VigieSpider(scrapy.Spider):
         if collector and info["viewport"] == self.vs.viewports[0].name:
             for kind, url in key_pages(collector.get("links", []), response.url):
                 yield from self._schedule(state, url, kind)
-        yield record
+        yield from self._done(record)
 
     def capture_failed(self, failure: Failure) -> Iterable[Any]:
         request = failure.request  # type: ignore[attr-defined]
@@ -241,15 +257,29 @@ class VigieSpider(scrapy.Spider):
             outcome = CaptureOutcome.timeout
         else:
             outcome = CaptureOutcome.error
-        yield self._record(state, info["viewport"], info["kind"], info["requested_url"], outcome,
-                           error=message[:2000],
-                           load_seconds=round(time.monotonic() - info["started"], 3))
+        yield from self._done(self._record(
+            state, info["viewport"], info["kind"], info["requested_url"], outcome,
+            error=message[:2000], load_seconds=round(time.monotonic() - info["started"], 3)))
 
     def _record(self, state: _ServiceState, viewport: str, kind: str, url: str,
                 outcome: CaptureOutcome, **fields: Any) -> CaptureRecord:
         return CaptureRecord(service_scan_id=state.target.service_scan_id, viewport=viewport,
                              page_kind=kind, requested_url=url, outcome=outcome,
                              tool_versions={"vigie": __version__}, **fields)
+
+    def _done(self, record: CaptureRecord) -> Iterator[CaptureRecord]:
+        """The request's own record, then a copy for each service waiting on the same page."""
+        key = (record.requested_url, record.viewport)
+        self.fetched[key] = record
+        yield record
+        for state, kind in self.waiting.pop(key, []):
+            yield self._shared_copy(record, state, kind)
+
+    @staticmethod
+    def _shared_copy(record: CaptureRecord, state: _ServiceState, kind: str) -> CaptureRecord:
+        return dataclasses.replace(
+            record, service_scan_id=state.target.service_scan_id, page_kind=kind,
+            summary={**record.summary, "shared_from_service_scan": record.service_scan_id})
 
     # -- called by the pipeline ---------------------------------------------------------------
 

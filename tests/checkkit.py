@@ -4,13 +4,14 @@ A saved capture is a JSON file made by ``tests/fixtures/make_captures.py`` from 
 page (the real collector and axe-core in real Chromium), or written by hand for capture-level
 facts (HTTP status, TLS, timings). Keys: ``url``, ``viewport``, ``page_kind``, ``outcome``,
 ``http_status``, ``error``, ``title``, ``collector``, ``axe``, ``summary``, ``timings``,
-``html``, ``redirect_chain``.
+``html``, ``redirect_chain``, ``captured_at`` (ISO 8601).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,9 @@ def view(store: ArtifactStore, data: dict[str, Any]) -> CaptureView:
         collector_sha256=(store.put_json(data["collector"])
                           if data.get("collector") is not None else None),
         artifacts=store,
+        redirect_chain=data.get("redirect_chain", []),
+        captured_at=(datetime.fromisoformat(data["captured_at"])
+                     if data.get("captured_at") else None),
     )
 
 

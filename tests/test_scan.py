@@ -25,6 +25,7 @@ pytestmark = pytest.mark.browser
 
 HOSTILE_PAGES = ["never.html", "loop-a", "big.html", "endless-script.html", "download.bin",
                  "error.html", "busy.html"]
+SCANS: list[str] = []  # the scans this session made (one per database backend)
 FAST = {"VIGIE_NAVIGATION_TIMEOUT": "6", "VIGIE_CALL_TIMEOUT": "6", "VIGIE_PAGE_BUDGET": "20",
         "VIGIE_DOWNLOAD_DELAY": "0"}
 
@@ -45,6 +46,9 @@ def services_yaml(sites: dict[str, SiteServer]) -> str:
   - id: robots
     name: Service avec robots.txt
     start_url: {sites["robots"].base_url}/
+  - id: basic-bis
+    name: Autre démarche du même ministère
+    start_url: {sites["basic"].base_url}/mentions-legales.html
 """
 
 
@@ -69,6 +73,7 @@ def scanned(session_database_url: str, sites: dict[str, SiteServer], browser_cho
     env = {**FAST, "VIGIE_DATA_DIR": str(tmp / "data"), "VIGIE_DATABASE_URL": session_database_url}
     proc = run_vigie("scan", "--services", str(services), "--allow-private", env=env)
     settings = Settings(data_dir=tmp / "data", database_url=session_database_url)
+    SCANS.append(session_database_url)
     return ScanOutput(settings, env, proc.stdout, proc.stderr, proc.returncode)
 
 
@@ -107,6 +112,19 @@ def test_key_pages_captured_in_both_viewports(scanned: ScanOutput,
     urls = {c.requested_url for c in caps}
     assert base + "/actualites.html" not in urls  # not a key page
     assert all(u.startswith(base) for u in urls)  # never leaves the site
+
+
+def test_a_page_shared_by_two_services_is_fetched_once(scanned: ScanOutput,
+                                                       sites: dict[str, SiteServer]) -> None:
+    declaration = sites["basic"].base_url + "/accessibilite.html"
+    for slug in ("basic", "basic-bis"):
+        shared = [c for c in _captures(scanned, slug) if c.requested_url == declaration]
+        assert {c.viewport for c in shared} == {"desktop", "mobile"}
+        assert all(c.outcome == "ok" and c.axe_sha256 for c in shared)
+    fetches = [r for r in sites["basic"].requests
+               if r.path == "/accessibilite.html" and (r.user_agent or "").startswith("Vigie/")]
+    # Once per viewport per backend's scan: this session's scans share one fixture server.
+    assert len(fetches) % 2 == 0 and len(fetches) <= 2 * len(SCANS)
 
 
 def test_mobile_capture_uses_the_mobile_viewport(scanned: ScanOutput) -> None:
@@ -206,7 +224,7 @@ def test_export_json(scanned: ScanOutput, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["schema"] == "vigie-export/1"
-    assert {s["id"] for s in data["services"]} == {"basic", "hostile", "robots"}
+    assert {s["id"] for s in data["services"]} == {"basic", "hostile", "robots", "basic-bis"}
     assert {c["viewport"] for c in data["captures"]} == {"desktop", "mobile"}
     axe = [f for f in data["findings"] if f["check_id"] == "axe" and f["outcome"] == "fail"]
     assert axe and all("rule" in f["data"] and f["evidence"] for f in axe)

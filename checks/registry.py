@@ -14,7 +14,12 @@ Scope = Literal["page", "service"]
 CheckFunc = Callable[[Any], Iterable[Finding]]
 
 # The one place where check modules are listed; each registers itself with @check.
-CHECK_MODULES = ("checks.axe",)
+CHECK_MODULES = (
+    "checks.axe",
+    "checks.availability",
+    "checks.dsfr",
+    "checks.mobile",
+)
 
 _REGISTRY: dict[str, CheckSpec] = {}
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

@@ -36,7 +36,11 @@ COLLECTOR_LIMITS = {
 ASSET_HEADS = {"max_assets": 6, "bytes": 400, "ms": 3000}
 NARROW_WIDTH = 320  # RGAA 10.11 / WCAG 1.4.10: content must reflow at 320 CSS px
 # Keep violations and incomplete in full; axe still lists passes/inapplicable (ids only).
-AXE_OPTIONS = {"resultTypes": ["violations", "incomplete"]}
+# css-orientation-lock (RGAA 13.9.1, WCAG 1.3.4) is experimental in axe, so off by default.
+AXE_OPTIONS: dict[str, Any] = {
+    "resultTypes": ["violations", "incomplete"],
+    "rules": {"css-orientation-lock": {"enabled": True}},
+}
 MAX_FRAMES = 20
 
 T = TypeVar("T")

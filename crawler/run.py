@@ -23,7 +23,7 @@ def scrapy_settings(settings: Settings, browser: BrowserChoice) -> dict[str, Any
         "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
         "DOWNLOAD_HANDLERS": {"http": HANDLER, "https": HANDLER},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
-        "PLAYWRIGHT_LAUNCH_OPTIONS": browser.launch_options(settings.browser_args),
+        "PLAYWRIGHT_LAUNCH_OPTIONS": browser.launch_options(browser_args(settings)),
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": settings.concurrency,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": settings.navigation_timeout * 1000,
         "PLAYWRIGHT_PROCESS_REQUEST_HEADERS": None,
@@ -43,6 +43,13 @@ def scrapy_settings(settings: Settings, browser: BrowserChoice) -> dict[str, Any
         "ITEM_PIPELINES": {"crawler.pipeline.CapturePipeline": 100},
         "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.ServiceBudgetMiddleware": 50},
     }
+
+
+def browser_args(settings: Settings) -> tuple[str, ...]:
+    if not settings.trusted_spki:
+        return settings.browser_args
+    return (*settings.browser_args,
+            f"--ignore-certificate-errors-spki-list={','.join(settings.trusted_spki)}")
 
 
 def tool_versions() -> dict[str, str]:

@@ -92,6 +92,8 @@ class Settings:
     allow_private: bool = False
     user_agent: str = f"Vigie/{__version__} (+{CONTACT_URL})"
     viewports: tuple[Viewport, ...] = field(default=(DESKTOP, MOBILE))
+    # Base64 SHA-256 of public keys Chromium trusts beyond its store (the demo's HTTPS site).
+    trusted_spki: tuple[str, ...] = ()
     max_html_bytes: int = 5_000_000  # larger final HTML is truncated in the artifact
     screenshot_full_page: bool = False
 
@@ -135,6 +137,7 @@ class Settings:
         out["database_url"] = _redact(self.resolved_database_url)
         out["viewports"] = [dataclasses.asdict(v) for v in self.viewports]
         out["browser_args"] = list(self.browser_args)
+        out["trusted_spki"] = list(self.trusted_spki)
         return out
 
 

@@ -8,15 +8,19 @@ from rich.console import Console
 
 from vigie.demo.catalog import SITES_DIR, render_services_yaml
 from vigie.demo.server import DemoSites
+from vigie.demo.tls import make_certificate
 from vigie.settings import Settings
 
+HTTPS_SITES = ("bon-service",)  # served over HTTPS, to show what a valid certificate gives
 
-def demo_settings(out: Path) -> Settings:
+
+def demo_settings(out: Path, trusted_spki: tuple[str, ...] = ()) -> Settings:
     # The demo keeps its own SQLite database inside `out`, allows loopback addresses (its
     # sites live there) and uses short budgets so its slow site does not hold it for minutes.
     return Settings.from_env().with_overrides(
         data_dir=out, database_url="", allow_private=True, download_delay=0.0,
         navigation_timeout=8.0, call_timeout=10.0, page_budget=25.0, service_budget=120.0,
+        trusted_spki=trusted_spki,
     )
 
 
@@ -27,12 +31,14 @@ def run_demo(out: Path, console: Console) -> int:
     from vigie.context import Storage
 
     out.mkdir(parents=True, exist_ok=True)
-    with DemoSites(SITES_DIR) as sites:
+    cert = make_certificate(out / "tls")
+    https = {name: cert.server_context() for name in HTTPS_SITES}
+    with DemoSites(SITES_DIR, https=https) as sites:
         services_file = out / "services.yaml"
         services_file.write_text(render_services_yaml(sites.base_urls), encoding="utf-8")
         console.print(f"demo sites served on 127.0.0.1 ({len(sites.base_urls)} services); "
                       f"service list: {services_file}")
-        settings = demo_settings(out)
+        settings = demo_settings(out, (cert.spki_sha256,))
         code = run_scan(settings, services_file, None, trigger="demo")
     storage = Storage.open(settings)
     try:

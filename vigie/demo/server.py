@@ -24,6 +24,7 @@ import os
 import posixpath
 import select
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -363,8 +364,10 @@ class SiteServer:
         host: str = "127.0.0.1",
         port: int = 0,
         quiet: bool = True,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.root = Path(root).resolve()
+        self.tls = tls
         if not self.root.is_dir():
             raise NotADirectoryError(str(self.root))
         self.host = host
@@ -387,6 +390,10 @@ class SiteServer:
         self._stop.clear()
         handler = partial(_Handler, directory=str(self.root))
         self._httpd = _HTTPServer((self.host, self._port), handler, site=self)
+        if self.tls is not None:
+            # Handshake in the handler's thread, so a slow client never blocks accept().
+            self._httpd.socket = self.tls.wrap_socket(
+                self._httpd.socket, server_side=True, do_handshake_on_connect=False)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -438,7 +445,8 @@ class SiteServer:
     @property
     def base_url(self) -> str:
         """E.g. ``http://127.0.0.1:43123`` (no trailing slash)."""
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
         return self.base_url + (path if path.startswith("/") else "/" + path)
@@ -496,6 +504,7 @@ class DemoSites:
         *,
         only: Iterable[str] | None = None,
         quiet: bool = True,
+        https: Mapping[str, ssl.SSLContext] | None = None,
     ) -> None:
         self.root = Path(root) if root is not None else SITES_DIR
         names = sorted(
@@ -508,7 +517,8 @@ class DemoSites:
                 raise KeyError(f"unknown site(s) in {self.root}: {', '.join(sorted(unknown))}")
             names = [n for n in names if n in wanted]
         self.servers: dict[str, SiteServer] = {
-            name: SiteServer(self.root / name, quiet=quiet) for name in names
+            name: SiteServer(self.root / name, quiet=quiet, tls=(https or {}).get(name))
+            for name in names
         }
 
     def start(self) -> DemoSites:

@@ -16,8 +16,10 @@ CheckFunc = Callable[[Any], Iterable[Finding]]
 # The one place where check modules are listed; each registers itself with @check.
 CHECK_MODULES = (
     "checks.axe",
+    "checks.a11y_declaration",
     "checks.availability",
     "checks.dsfr",
+    "checks.human_alternative",
     "checks.mobile",
 )
 

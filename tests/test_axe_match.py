@@ -1,8 +1,9 @@
 """Vigie's axe findings for a page equal axe-core's own result on that page.
 
 The reference is a plain Playwright run of the same pinned axe-core with the same options
-(its default rules plus the orientation rule Vigie turns on), in the same browser and viewport: same rule ids, same node counts, for violations (``fail``)
-and incomplete results (``needs_review``).
+(its default rules plus the orientation rule Vigie turns on), in the same browser and
+viewport: same rule ids, same node counts, for violations (``fail``) and incomplete results
+(``needs_review``).
 """
 
 from __future__ import annotations

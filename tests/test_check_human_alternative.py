@@ -1,0 +1,211 @@
+"""The `human-alternative` check on saved captures, without a browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checks.human_alternative import human_alternative_check
+from checks.inputs import CaptureView
+from checks.model import Finding, Outcome
+from checks.registry import get_check
+from checks.runner import evaluate
+from storage.artifacts import ArtifactStore
+from tests import checkkit
+
+CHECK = "human-alternative"
+BASE = "http://fixture.test/"
+KINDS = {"contact-phone": "contact", "contact-short": "contact", "contact-mailto": "contact",
+         "declaration-ddd": "accessibility"}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ArtifactStore:
+    return ArtifactStore(tmp_path)
+
+
+def saved(store: ArtifactStore, name: str) -> CaptureView:
+    view = checkkit.load(store, CHECK, name)
+    view.page_kind = KINDS.get(name, "extra")
+    return view
+
+
+def run(store: ArtifactStore, *names: str) -> Finding:
+    findings = list(human_alternative_check(
+        checkkit.service([saved(store, n) for n in names])))
+    assert len(findings) == 1  # one finding per service scan
+    return findings[0]
+
+
+def page(store: ArtifactStore, text: str, *, kind: str = "start", url: str = BASE,
+         links: list[dict[str, Any]] | None = None) -> CaptureView:
+    collector = {"visible_text": text, "main_text": "", "code_texts": [], "links": links or [],
+                 "headings": [], "forms": [], "title": "Page"}
+    return checkkit.view(store, {"url": url, "page_kind": kind, "collector": collector})
+
+
+def phones(f: Finding) -> dict[str, dict[str, Any]]:
+    return {p["number"]: p for p in f.data["phones"]}
+
+
+# -- pass -----------------------------------------------------------------------------------------
+
+def test_contact_page_phone_in_both_forms_is_one_own_number(store: ArtifactStore) -> None:
+    f = run(store, "contact-phone")
+    assert f.outcome is Outcome.passed
+    # « 01 23 45 67 89 » and the tel: link « +33 1 23 45 67 89 » are one number; the fax is not
+    assert phones(f) == {"+33123456789": {
+        "number": "+33123456789", "kind": "fixed_line", "page": BASE + "contact-phone.html",
+        "own": True, "third_party": None}}
+    assert "01 23 45 67 89" in f.message
+    assert f.data["contact_url"] == BASE + "contact-phone.html"
+    assert f.data["form"]["selector"] == "html > body > main > form"
+    assert f.data["desk"] == []  # « du lundi au vendredi » there are the phone line's hours
+    assert any("01\xa023\xa045\xa067\xa089" in str(e.snippet) for e in f.evidence)
+    assert f.page_capture_id is not None
+
+
+def test_short_numbers_are_checked_as_french_short_numbers(store: ArtifactStore) -> None:
+    f = run(store, "contact-short")
+    assert f.outcome is Outcome.passed
+    assert {n: p["kind"] for n, p in phones(f).items()} == {"3949": "short", "3939": "short"}
+    # « plus de 3000 usagers nous ont contactés » is a count, not a number to call
+
+
+def test_address_and_opening_hours_are_desk_evidence(store: ArtifactStore) -> None:
+    f = run(store, "contact-desk")
+    assert f.outcome is Outcome.passed and f.data["phones"] == []
+    kinds = {d["kind"]: d["snippet"] for d in f.data["desk"]}
+    assert set(kinds) == {"address", "accueil", "hours"}
+    assert "12 rue X, 75001 Paris" in kinds["address"]
+    assert "de 9h à 17h" in kinds["hours"]
+    assert "adresse postale" in f.message
+
+
+def test_france_services_is_desk_evidence(store: ArtifactStore) -> None:
+    f = run(store, "france-services")
+    assert f.outcome is Outcome.passed
+    assert [d["kind"] for d in f.data["desk"]] == ["france_services"]
+    assert "France services" in f.message
+
+
+def test_own_number_beside_the_defenseur_des_droits_one(store: ArtifactStore) -> None:
+    f = run(store, "declaration-ddd", "contact-phone")
+    assert f.outcome is Outcome.passed
+    owned = {n: p["own"] for n, p in phones(f).items()}
+    assert owned == {"+33491000000": False, "+33969390000": False, "+33123456789": True}
+
+
+# -- needs review (the check never fails: an alternative may exist behind login) -----------------
+
+def test_declaration_with_only_the_defenseur_des_droits_numbers(store: ArtifactStore) -> None:
+    f = run(store, "declaration-ddd")
+    assert f.outcome is Outcome.needs_review
+    ddd = phones(f)["+33969390000"]
+    assert ddd["own"] is False and ddd["third_party"] == "Défenseur des droits"
+    # the delegate's number in « Voies de recours » is the Défenseur's too
+    assert phones(f)["+33491000000"]["own"] is False
+    assert f.data["desk"] == []  # its « 75342 Paris CEDEX 07 » address neither
+    assert "09 69 39 00 00" in f.message
+
+
+def test_mailto_only_needs_review_with_the_address(store: ArtifactStore) -> None:
+    f = run(store, "contact-mailto")
+    assert f.outcome is Outcome.needs_review
+    assert f.data["email"] == [{"address": "contact@service.test",
+                                "page": BASE + "contact-mailto.html"}]
+    assert f.data["contact_url"] == BASE + "contact-mailto.html"
+    assert "courriel contact@service.test" in f.message
+    assert [e.url for e in f.evidence if e.kind == "url"] == [BASE + "contact-mailto.html"]
+
+
+def test_page_without_any_contact_means(store: ArtifactStore) -> None:
+    f = run(store, "no-contact")
+    assert f.outcome is Outcome.needs_review
+    assert (f.data["phones"], f.data["desk"], f.data["email"], f.data["form"]) == ([], [], [],
+                                                                                  None)
+    assert f.data["pages_searched"] == [BASE + "no-contact.html"]
+    assert "Aucun téléphone" in f.message  # « Accueil » in the breadcrumb is not a desk
+
+
+def test_numbers_and_address_quoted_as_code_do_not_count(store: ArtifactStore) -> None:
+    f = run(store, "phone-in-code")
+    assert f.outcome is Outcome.needs_review
+    assert f.data["phones"] == [] and f.data["desk"] == []
+
+
+def test_nothing_examined_needs_review(store: ArtifactStore) -> None:
+    failed = checkkit.view(store, {"url": BASE, "outcome": "timeout", "http_status": None})
+    [f] = human_alternative_check(checkkit.service([failed]))
+    assert f.outcome is Outcome.needs_review and f.data["pages_searched"] == []
+
+
+# -- rules on hand-made pages --------------------------------------------------------------------
+
+def test_defenseur_des_droits_number_is_third_party_on_any_page(store: ArtifactStore) -> None:
+    [f] = human_alternative_check(checkkit.service(
+        [page(store, "Vous pouvez aussi appeler le 09 69 39 00 00.", kind="contact")]))
+    assert f.outcome is Outcome.needs_review
+    assert phones(f)["+33969390000"]["own"] is False
+
+
+def test_own_number_on_the_declaration_page_counts(store: ArtifactStore) -> None:
+    text = ("Déclaration d’accessibilité\nRetour d’information et contact\n"
+            "Téléphone : 03 20 00 00 00\nVoies de recours\nDéfenseur des droits")
+    [f] = human_alternative_check(checkkit.service([page(store, text, kind="accessibility")]))
+    assert f.outcome is Outcome.passed
+    assert phones(f)["+33320000000"]["own"] is True
+
+
+def test_contact_url_from_a_link_when_the_page_was_not_captured(store: ArtifactStore) -> None:
+    links = [{"text": "Accueil", "href": BASE}, {"text": "Nous contacter",
+                                                 "href": BASE + "contact"}]
+    [f] = human_alternative_check(checkkit.service([page(store, "Bienvenue", links=links)]))
+    assert f.data["contact_url"] == BASE + "contact"
+    assert f.outcome is Outcome.needs_review
+
+
+@pytest.mark.parametrize(("text", "number", "kind"), [
+    ("Numéro vert : 0 800 123 456", "+33800123456", "toll_free"),
+    ("Mobile : 06 12 34 56 78", "+33612345678", "mobile"),
+    ("Appelez le 39\u00a049", "3949", "short"),
+    ("Composez le 3646 (service gratuit)", "3646", "short"),
+])
+def test_phone_kinds(store: ArtifactStore, text: str, number: str, kind: str) -> None:
+    [f] = human_alternative_check(checkkit.service([page(store, text)]))
+    assert phones(f)[number]["kind"] == kind and f.outcome is Outcome.passed
+
+
+@pytest.mark.parametrize("text", [
+    "Standard : 01 36 46 12 34 ; fax : 01 36 46 12 35",  # 36 46 inside a longer number
+    "Plus de 3000 usagers nous ont contactés",
+    "Loi n° 2005-102 du 11 février 2005",
+    "SIRET : 130 025 265 00013",
+])
+def test_no_spurious_short_number(store: ArtifactStore, text: str) -> None:
+    [f] = human_alternative_check(checkkit.service([page(store, text)]))
+    assert not [p for p in f.data["phones"] if p["kind"] == "short"]
+
+
+def test_chat_hours_are_not_a_desk(store: ArtifactStore) -> None:
+    [f] = human_alternative_check(checkkit.service(
+        [page(store, "Chat en ligne du lundi au vendredi de 9h à 18h")]))
+    assert f.data["desk"] == [] and f.outcome is Outcome.needs_review
+
+
+def test_runner_finding_uses_only_documented_keys(store: ArtifactStore) -> None:
+    spec = get_check(CHECK)
+    assert spec.scope == "service" and spec.version == 1
+    [f] = evaluate(spec, checkkit.service([saved(store, "contact-phone")]))
+    assert f.outcome is Outcome.passed and set(f.data) <= set(spec.data_keys)
+
+
+def test_corrupt_collector_never_raises(store: ArtifactStore) -> None:
+    bad = {"visible_text": None, "code_texts": None, "headings": None, "title": None,
+           "links": [None, {"href": "tel:"}, {"href": "tel:abc"}, {"href": None}],
+           "forms": [None, {"fields": None}, {"fields": [None]}]}
+    view = checkkit.view(store, {"url": BASE, "page_kind": "contact", "collector": bad})
+    [f] = human_alternative_check(checkkit.service([view]))
+    assert f.outcome is Outcome.needs_review and f.data["phones"] == []

@@ -18,7 +18,9 @@ from typing import Any
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType, shortnumberinfo
 
-from checks.a11y_declaration import (
+from checks.inputs import CaptureView, ServiceCaptures
+from checks.model import Evidence, Finding, Outcome
+from checks.pagetext import (
     MAX_SNIPPET,
     PageText,
     examined_pages,
@@ -27,8 +29,6 @@ from checks.a11y_declaration import (
     page_text,
     third_party_lines,
 )
-from checks.inputs import CaptureView, ServiceCaptures
-from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
 from vigie.text import normalise_text
 

@@ -17,9 +17,11 @@ CheckFunc = Callable[[Any], Iterable[Finding]]
 CHECK_MODULES = (
     "checks.axe",
     "checks.a11y_declaration",
+    "checks.auth_button",
     "checks.availability",
     "checks.dsfr",
     "checks.human_alternative",
+    "checks.jdma_button",
     "checks.mobile",
 )
 

@@ -116,7 +116,10 @@
     connect_buttons: cap(Array.from(document.querySelectorAll(".fr-connect, .fr-connect-group, .fr-btn--franceconnect, .franceconnect-button, [class*='agentconnect'], [class*='proconnect']")), limits.buttons).map((e) => {
       const form = e.closest("form");
       const link = e.closest("a") || e.querySelector("a");
-      const group = e.closest(".fr-connect-group") || e.parentElement;
+      // Help links belong to the button's own group, its own content or the paragraph right
+      // after it: a FranceConnect+ link elsewhere in the parent must not relabel the button.
+      const next = e.nextElementSibling;
+      const scopes = [e.closest(".fr-connect-group") || e, next && next.localName === "p" ? next : null];
       return {
         tag: e.localName,
         classes: typeof e.className === "string" ? e.className : "",
@@ -124,7 +127,7 @@
         brand: text(e.querySelector(".fr-connect__brand") || document.createElement("span")),
         form_action: form ? form.action : null,
         href: link ? link.href : null,
-        help_links: group ? Array.from(group.querySelectorAll("a[href]")).map((a) => a.href) : [],
+        help_links: scopes.filter(Boolean).flatMap((s) => Array.from(s.querySelectorAll("a[href]")).map((a) => a.href)),
         visible: visible(e),
         selector: cssPath(e),
       };

@@ -403,7 +403,7 @@ def _mention_evidence(mentions: list[dict[str, Any]]) -> list[Evidence]:
     version=1,
     title="Mention et déclaration d’accessibilité",
     scope="service",
-    references=("RGAAv4", "loi-2005-102-art-47", "decret-2019-768"),
+    references=("VDNE:handicap", "RGAAv4", "loi-2005-102-art-47", "decret-2019-768"),
     data_keys={
         "mention": "level stated by the « Accessibilité : … » mention (totalement, partiellement, "
                    "non; start page first, else the most common), null if none",

@@ -320,8 +320,7 @@ def _message(providers: list[str], found: list[dict[str, Any]], declared: bool |
     version=1,
     title="Bouton FranceConnect, FranceConnect+ ou ProConnect",
     scope="service",
-    references=("https://www.systeme-de-design.gouv.fr/composants/bouton-franceconnect",
-                "https://franceconnect.gouv.fr/", "https://www.proconnect.gouv.fr/"),
+    references=("VDNE:auth", "DSFR:bouton-franceconnect"),
     data_keys={
         "providers": "providers found, in this order: franceconnect, franceconnect_plus, "
                      "proconnect (ProConnect includes the former AgentConnect)",

@@ -16,6 +16,9 @@ from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
 
 MAX_NODES_AS_EVIDENCE = 50
+# Rules the crawler turns on beyond axe's defaults for another check, which judges them
+# (css-orientation-lock: "cannot be determined" on any page whose CSS axe cannot read).
+JUDGED_ELSEWHERE = {"css-orientation-lock": "mobile"}
 _WCAG_SC = re.compile(r"^wcag(\d)(\d)(\d+)$")
 
 
@@ -124,11 +127,13 @@ def axe_check(capture: CaptureView) -> Iterator[Finding]:
             evidence=[Evidence(kind="url", url=capture.url)],
         )
         return
-    for rule in result.get("violations", []):
+    violations = [r for r in result.get("violations", []) if r["id"] not in JUDGED_ELSEWHERE]
+    incomplete = [r for r in result.get("incomplete", []) if r["id"] not in JUDGED_ELSEWHERE]
+    for rule in violations:
         yield _finding(capture, rule, "violation", axe_version)
-    for rule in result.get("incomplete", []):
+    for rule in incomplete:
         yield _finding(capture, rule, "incomplete", axe_version)
-    if not result.get("violations"):
+    if not violations:
         yield Finding(
             outcome=Outcome.passed, page_capture_id=capture.id,
             message="axe-core ne détecte aucune violation sur cette page "

@@ -401,7 +401,7 @@ _DATA_KEYS = {
     version=1,
     title="Dites-le-nous une fois : données déjà détenues par l’administration",
     scope="service",
-    references=("CRPA-L113-12", "CRPA-L114-8", "observatoire-vdne:dites-le-nous-une-fois"),
+    references=("VDNE:dlnuf", "CRPA-L113-12", "CRPA-L114-8"),
     data_keys=_DATA_KEYS,
 )
 def dlnuf_fields_check(inputs: ServiceCaptures) -> Iterator[Finding]:

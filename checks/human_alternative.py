@@ -251,7 +251,7 @@ def _form_on(page: PageText) -> dict[str, Any] | None:
     version=1,
     title="Alternative non numérique : téléphone ou accueil physique",
     scope="service",
-    references=("observatoire-vos-demarches-essentielles",),
+    references=("VDNE:contact",),
     data_keys={
         "contact_url": "contact/help page examined, else the href of a link labelled contact "
                        "/ aide / nous contacter; null if none",

@@ -282,7 +282,7 @@ def _empty_data(registered: str | None, pages: list[str]) -> dict[str, Any]:
     version=1,
     title="Bouton « Je donne mon avis »",
     scope="service",
-    references=("https://jedonnemonavis.numerique.gouv.fr/",),
+    references=("VDNE:satisfaction",),
     data_keys={
         "present": "true when a JDMA button was found on an examined page",
         "style": "how the chosen button is integrated: image_link, text_link, modal or iframe",

@@ -143,7 +143,7 @@ def _is_french(lang: Any) -> bool:
     version=1,
     title="Langage clair : lisibilité du texte (estimation non officielle)",
     scope="page",
-    references=("observatoire-vdne:langage-clair", "textstat:flesch_reading_ease:fr"),
+    references=("vigie:langage-clair",),
     data_keys={
         "score": "French Flesch reading ease (Kandel & Moles), rounded to 0.1: 100 very easy, "
                  "below 60 hard; null when not applicable",

@@ -19,10 +19,12 @@ CHECK_MODULES = (
     "checks.a11y_declaration",
     "checks.auth_button",
     "checks.availability",
+    "checks.dlnuf_fields",
     "checks.dsfr",
     "checks.human_alternative",
     "checks.jdma_button",
     "checks.mobile",
+    "checks.plain_language",
 )
 
 _REGISTRY: dict[str, CheckSpec] = {}

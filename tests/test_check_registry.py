@@ -9,7 +9,9 @@ import pytest
 
 from checks.registry import all_checks, check
 
-DOCS = (Path(__file__).resolve().parent.parent / "docs" / "checks.md").read_text(encoding="utf-8")
+TESTS = Path(__file__).resolve().parent
+DOCS = (TESTS.parent / "docs" / "checks.md").read_text(encoding="utf-8")
+MIN_FIXTURES = 6  # at least three pass and three fail cases
 
 
 def _section(check_id: str) -> str:
@@ -24,6 +26,19 @@ def test_check_is_documented_with_its_data_keys(spec) -> None:  # type: ignore[n
     assert spec.title and spec.version >= 1 and spec.data_keys
     for key in spec.data_keys:
         assert f"| `{key}` |" in section, f"data key {key!r} of {spec.id} is not documented"
+    for ref in spec.references:
+        assert f"`{ref}`" in section, f"reference {ref!r} of {spec.id} is not documented"
+
+
+@pytest.mark.parametrize("spec", all_checks(), ids=lambda s: s.id)
+def test_check_has_saved_fixtures_and_browser_free_tests(spec) -> None:  # type: ignore[no-untyped-def]
+    fixtures = sorted((TESTS / "fixtures" / "checks" / spec.id).glob("*.json"))
+    assert len(fixtures) >= MIN_FIXTURES, f"{spec.id}: {len(fixtures)} saved fixtures"
+    module = spec.func.__module__.removeprefix("checks.")
+    test_file = TESTS / f"test_check_{module}.py"
+    assert test_file.exists(), f"{spec.id} has no {test_file.name}"
+    source = test_file.read_text(encoding="utf-8")
+    assert "pytest.mark.browser" not in source, f"{test_file.name} must run without a browser"
 
 
 def test_ids_must_be_kebab_case() -> None:

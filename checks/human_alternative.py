@@ -274,6 +274,10 @@ def human_alternative_check(inputs: ServiceCaptures) -> Iterator[Finding]:
     form = None
     for page in pages:
         third = third_party_lines(page, declaration=is_declaration_page(page.capture))
+        if page.capture.page_kind == "legal":
+            # The law requires the publisher's and host's addresses and phones there: they
+            # are not a desk or a line for users.
+            third = set(range(len(page.norm)))
         phones += _phones_on(page, third)
         desk += _desk_on(page, third)
         emails += _emails_on(page, third)

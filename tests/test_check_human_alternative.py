@@ -18,7 +18,7 @@ from tests import checkkit
 CHECK = "human-alternative"
 BASE = "http://fixture.test/"
 KINDS = {"contact-phone": "contact", "contact-short": "contact", "contact-mailto": "contact",
-         "declaration-ddd": "accessibility"}
+         "declaration-ddd": "accessibility", "mentions-legales": "legal"}
 
 
 @pytest.fixture
@@ -209,3 +209,11 @@ def test_corrupt_collector_never_raises(store: ArtifactStore) -> None:
     view = checkkit.view(store, {"url": BASE, "page_kind": "contact", "collector": bad})
     [f] = human_alternative_check(checkkit.service([view]))
     assert f.outcome is Outcome.needs_review and f.data["phones"] == []
+
+
+def test_publisher_and_host_details_in_the_legal_notice_are_not_an_alternative(
+        store: ArtifactStore) -> None:
+    f = run(store, "mentions-legales", "contact-mailto")
+    assert f.outcome is Outcome.needs_review
+    assert f.data["desk"] == []
+    assert all(not p["own"] for p in f.data["phones"])

@@ -44,5 +44,27 @@ def test_demo_scans_every_service_and_writes_the_report(tmp_path: Path,
         good = session.scalars(select(Finding).join(ServiceScan).join(Service).where(
             Service.slug == "bon-service", Finding.outcome == "fail")).all()
         assert good == []
+        outcomes: dict[tuple[str, str], set[str]] = {}
+        for finding, slug in session.execute(
+                select(Finding, Service.slug)
+                .join(ServiceScan, Finding.service_scan_id == ServiceScan.id)
+                .join(Service, ServiceScan.service_id == Service.id)):
+            outcomes.setdefault((finding.check_id, slug), set()).add(finding.outcome)
     st.close()
+    # Each detector shows a pass and a shortfall somewhere in the demo.
+    expected = {
+        ("jdma-button", "bon-service"): "pass", ("jdma-button", "pas-mobile"): "fail",
+        ("jdma-button", "sans-jdma"): "needs_review",
+        ("auth-button", "bon-service"): "pass", ("auth-button", "sans-jdma"): "needs_review",
+        ("a11y-declaration", "bon-service"): "pass", ("a11y-declaration", "a11y-faible"): "fail",
+        ("human-alternative", "bon-service"): "pass",
+        ("human-alternative", "a11y-faible"): "needs_review",
+        ("dsfr", "bon-service"): "pass", ("dsfr", "sans-jdma"): "fail",
+        ("mobile", "bon-service"): "pass", ("mobile", "pas-mobile"): "fail",
+        ("dlnuf-fields", "sans-jdma"): "pass", ("dlnuf-fields", "formulaire-lourd"): "fail",
+        ("availability", "bon-service"): "pass", ("availability", "en-panne"): "fail",
+        ("plain-language", "bon-service"): "pass", ("plain-language", "sans-jdma"): "needs_review",
+    }
+    for key, outcome in expected.items():
+        assert outcome in outcomes.get(key, set()), (key, outcomes.get(key))
     assert "Violations axe-core par critère RGAA" in report and "<script" not in report

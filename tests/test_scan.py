@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from checks.registry import all_checks
 from storage.models import Finding, PageCapture, ScanRun, ServiceScan
 from tests.conftest import run_vigie
 from vigie.context import Storage
@@ -212,9 +213,14 @@ def test_recheck_recomputes_the_same_findings(scanned: ScanOutput) -> None:
         return result
 
     before = count()
-    proc = run_vigie("recheck", "--run", "latest", env=scanned.env)
+    # No browser needed: a browser path that does not exist must not matter.
+    proc = run_vigie("recheck", "--run", "latest",
+                     env={**scanned.env, "VIGIE_BROWSER_PATH": "/nonexistent/chromium"})
     assert proc.returncode == 0, proc.stderr
     assert count() == before and sum(before.values()) > 0
+    checks = {f["check_id"] for f in json.loads(run_vigie(
+        "export", "--format", "json", env=scanned.env).stdout)["findings"]}
+    assert checks == {spec.id for spec in all_checks()}  # every check ran on the stored run
 
 
 def test_export_json(scanned: ScanOutput, tmp_path: Path) -> None:

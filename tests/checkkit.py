@@ -50,10 +50,16 @@ def view(store: ArtifactStore, data: dict[str, Any]) -> CaptureView:
     )
 
 
+def saved(check_id: str, name: str) -> dict[str, Any]:
+    """The saved capture ``tests/fixtures/checks/<check_id>/<name>.capture.json`` as data."""
+    path = FIXTURES / check_id / f"{name}.capture.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
 def load(store: ArtifactStore, check_id: str, name: str) -> CaptureView:
     """``tests/fixtures/checks/<check_id>/<name>.capture.json`` as a CaptureView."""
-    path = FIXTURES / check_id / f"{name}.capture.json"
-    return view(store, json.loads(path.read_text(encoding="utf-8")))
+    return view(store, saved(check_id, name))
 
 
 def service(captures: list[CaptureView], *, slug: str = "fixture", jdma_id: str | None = None,

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from storage.artifacts import ArtifactStore
 from vigie.demo.server import SiteServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,6 +84,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def session_database_url(request: pytest.FixtureRequest,
                          tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield from _database_url(request.param, tmp_path_factory.mktemp("db"), request)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ArtifactStore:
+    """An artifact store for check inputs built from saved captures."""
+    return ArtifactStore(tmp_path / "artifacts")
 
 
 @pytest.fixture(scope="session")

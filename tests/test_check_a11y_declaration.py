@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +19,6 @@ CHECK = "a11y-declaration"
 NOW = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
 BASE = "http://fixture.test/"
 
-
-@pytest.fixture
-def store(tmp_path: Path) -> ArtifactStore:
-    return ArtifactStore(tmp_path)
 
 
 def saved(store: ArtifactStore, name: str, kind: str | None = None) -> CaptureView:

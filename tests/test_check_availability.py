@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,19 +14,14 @@ from checks.registry import get_check
 from checks.runner import evaluate
 from storage.artifacts import ArtifactStore
 from tests import checkkit
+from tests.checkkit import saved as checkkit_saved
 
 NOW = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)  # the fixtures' captured_at
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> ArtifactStore:
-    return ArtifactStore(tmp_path)
-
 
 def saved(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(
-        (checkkit.FIXTURES / "availability" / f"{name}.capture.json").read_text())
-    return data
+    return checkkit_saved("availability", name)
 
 
 def judge(captures: list[CaptureView], now: datetime | None = NOW) -> Finding:

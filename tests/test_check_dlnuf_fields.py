@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,18 +12,15 @@ from checks.model import Finding, Outcome
 from checks.registry import get_check
 from checks.runner import evaluate
 from storage.artifacts import ArtifactStore
-from tests.checkkit import FIXTURES, load, service, view
+from tests.checkkit import load, service, view
+from tests.checkkit import saved as checkkit_saved
 
 CHECK = "dlnuf-fields"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> ArtifactStore:
-    return ArtifactStore(tmp_path)
-
 
 def saved(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / CHECK / f"{name}.capture.json").read_text(encoding="utf-8"))
+    return checkkit_saved(CHECK, name)
 
 
 def judge(*captures: CaptureView) -> Finding:

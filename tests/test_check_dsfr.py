@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,11 +13,6 @@ from checks.registry import get_check
 from checks.runner import evaluate
 from storage.artifacts import ArtifactStore
 from tests import checkkit
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> ArtifactStore:
-    return ArtifactStore(tmp_path)
 
 
 def judge(store: ArtifactStore, *names: str, **service: Any) -> Finding:

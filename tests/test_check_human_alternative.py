@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,10 +19,6 @@ BASE = "http://fixture.test/"
 KINDS = {"contact-phone": "contact", "contact-short": "contact", "contact-mailto": "contact",
          "declaration-ddd": "accessibility", "mentions-legales": "legal"}
 
-
-@pytest.fixture
-def store(tmp_path: Path) -> ArtifactStore:
-    return ArtifactStore(tmp_path)
 
 
 def saved(store: ArtifactStore, name: str) -> CaptureView:

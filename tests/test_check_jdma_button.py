@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,15 +12,12 @@ from checks.model import Finding, Outcome
 from checks.registry import get_check
 from checks.runner import evaluate
 from storage.artifacts import ArtifactStore
-from tests.checkkit import FIXTURES, load, service, view
+from tests.checkkit import load, service, view
+from tests.checkkit import saved as checkkit_saved
 
 CHECK = "jdma-button"
 REGISTERED = "3720"
 
-
-@pytest.fixture
-def store(tmp_path: Path) -> ArtifactStore:
-    return ArtifactStore(tmp_path)
 
 
 def run(store: ArtifactStore, *names: str, jdma_id: str | None = REGISTERED) -> Finding:
@@ -33,9 +28,7 @@ def run(store: ArtifactStore, *names: str, jdma_id: str | None = REGISTERED) -> 
 
 
 def saved(name: str) -> dict[str, Any]:
-    path = FIXTURES / CHECK / f"{name}.capture.json"
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    return checkkit_saved(CHECK, name)
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +17,6 @@ from tests import checkkit
 
 FOLDER = checkkit.FIXTURES / "mobile"
 
-
-@pytest.fixture
-def store(tmp_path: Path) -> ArtifactStore:
-    return ArtifactStore(tmp_path)
 
 
 def saved(name: str) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,10 +24,6 @@ CHECK = "plain-language"
 ALL = ["texte-simple", "apostrophes", "sans-main", "texte-administratif", "texte-court",
        "code-pre", "page-anglaise"]
 
-
-@pytest.fixture
-def store(tmp_path: Path) -> ArtifactStore:
-    return ArtifactStore(tmp_path)
 
 
 def saved(name: str) -> dict[str, Any]:

@@ -12,7 +12,10 @@ incomplete only.
 ``--extras`` adds, one by one, the other in-page work Vigie does for each capture, so that the
 gap between Vigie and this loop can be split between in-page work and everything else:
 ``collector`` (Vigie's collector.js), ``locale`` (Vigie's axe_run.js, French locale),
-``screenshot`` (PNG of the viewport, Vigie's options), ``content`` (``page.content()``).
+``screenshot`` (PNG of the viewport, Vigie's options), ``content`` (``page.content()``, which
+scrapy-playwright calls for the response body). ``vigie`` replaces the axe steps with Vigie's
+own ``crawler.collect.collect_page`` (whatever it does at the commit measured) followed by
+``page.content()``: the same in-page work as a Vigie capture, without Scrapy or storage.
 
 Prints one JSON object on standard output. Exit code 0 when every item was captured, 1 when
 some failed, 2 when no browser is found.
@@ -40,21 +43,33 @@ from crawler.collect import (
     _asset,
     axe_locale,
     axe_source,
+    collect_page,
 )
 from vigie.settings import DESKTOP, MOBILE, Settings
 
-EXTRAS = ("collector", "locale", "screenshot", "content")
+EXTRAS = ("collector", "locale", "screenshot", "content", "vigie")
 AXE_PLAIN = """async (options) => {
   const r = await axe.run(document, options);
   return { violations: r.violations, incomplete: r.incomplete };
 }"""
 
 
-async def capture(page: Page, url: str, extras: set[str], timeout_s: float) -> dict[str, Any]:
+async def capture(page: Page, url: str, extras: set[str], timeout_s: float,
+                  mobile: bool) -> dict[str, Any]:
     t: dict[str, float] = {}
     started = time.perf_counter()
     await page.goto(url, wait_until="load", timeout=timeout_s * 1000)
     t["goto_s"] = time.perf_counter() - started
+    if "vigie" in extras:
+        collected = await collect_page(page, timeout_s, False, measure_narrow=mobile)
+        t.update(collected["timings"])
+        mark = time.perf_counter()
+        await page.content()
+        t["content_s"] = time.perf_counter() - mark
+        t["total_s"] = time.perf_counter() - started
+        axe = collected.get("axe") or {}
+        return {"timings": t, "violations": len(axe.get("violations", [])),
+                "incomplete": len(axe.get("incomplete", []))}
     if "collector" in extras:
         mark = time.perf_counter()
         await page.evaluate(_asset("collector.js"), COLLECTOR_LIMITS)
@@ -97,7 +112,8 @@ async def run(urls: list[str], concurrency: int, extras: set[str],
     done: list[dict[str, Any]] = []
     failures: list[str] = []
     async with async_playwright() as p:
-        browser = await p.chromium.launch(**choice.launch_options(Settings().browser_args))
+        options: dict[str, Any] = choice.launch_options(Settings().browser_args)
+        browser = await p.chromium.launch(**options)
         contexts: dict[str, BrowserContext] = {
             vp.name: await browser.new_context(**vp.context_kwargs(user_agent))
             for vp in (DESKTOP, MOBILE)
@@ -114,7 +130,8 @@ async def run(urls: list[str], concurrency: int, extras: set[str],
                 if viewport not in tabs:
                     tabs[viewport] = await contexts[viewport].new_page()
                 try:
-                    item = await capture(tabs[viewport], url, extras, timeout_s)
+                    item = await capture(tabs[viewport], url, extras, timeout_s,
+                                         viewport == MOBILE.name)
                 except Exception as exc:
                     failures.append(f"{viewport} {url}: {type(exc).__name__}: {exc}")
                 else:
@@ -136,13 +153,21 @@ async def run(urls: list[str], concurrency: int, extras: set[str],
         "setup_s": round(launched - t0, 3),  # imports excluded: they precede t0
         "crawl_s": round(crawled - launched, 3),
         "close_s": round(ended - crawled, 3),
-        "mean_s": {k: round(statistics.fmean(item["timings"].get(k, 0.0) for item in done), 4)
-                   for k in phases} if done else {},
+        "mean_s": _means(done, phases),
+        "mean_by_viewport": {vp: _means([i for i in done if i["viewport"] == vp], phases)
+                             for vp in ("desktop", "mobile")},
         "violations": {vp: sum(i["violations"] for i in done if i["viewport"] == vp)
                        for vp in ("desktop", "mobile")},
         "incomplete": {vp: sum(i["incomplete"] for i in done if i["viewport"] == vp)
                        for vp in ("desktop", "mobile")},
     }
+
+
+def _means(items: list[dict[str, Any]], phases: list[str]) -> dict[str, float]:
+    if not items:
+        return {}
+    return {k: round(statistics.fmean(i["timings"].get(k, 0.0) for i in items), 4)
+            for k in phases}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -47,6 +48,8 @@ class VigieDownloadHandler(ScrapyPlaywrightDownloadHandler):
         if not request.meta.get("playwright"):
             return await super()._download_request(request, spider)
         context = request.meta.get("playwright_context", "default")
+        if "vigie" in request.meta:  # load time counts from here, not from scheduling
+            request.meta["vigie"]["started"] = time.monotonic()
         request.meta["playwright_include_page"] = True
         request.meta["playwright_page"] = self._take_idle_page(context)
         try:

@@ -36,6 +36,7 @@ class Recorder:
     def save(self, record: CaptureRecord) -> None:
         with transaction(self.storage.sessions) as session:
             save_capture(session, self.storage.artifacts, record)
+        record.drop_payloads()  # the spider may keep the record (shared pages): hashes suffice
         self.listener("capture", {
             "service_scan_id": record.service_scan_id,
             "slug": self.slugs.get(record.service_scan_id),

@@ -45,6 +45,14 @@ class CaptureRecord:
     collector: dict[str, Any] | None = None
     summary: dict[str, Any] = field(default_factory=dict)
     tool_versions: dict[str, Any] = field(default_factory=dict)
+    # Hashes of artifacts already stored: a record copied for another service (a shared page)
+    # points to them once its payloads above have been dropped.
+    stored: dict[str, str] = field(default_factory=dict)
+
+    def drop_payloads(self) -> None:
+        """Keep only the hashes once stored: a run may hold thousands of records."""
+        self.html = self.screenshot = None
+        self.axe = self.collector = None
 
 
 def create_run(
@@ -83,10 +91,13 @@ def save_capture(session: Session, artifacts: ArtifactStore, rec: CaptureRecord)
         title=rec.title,
         load_seconds=rec.load_seconds,
         timings=rec.timings,
-        html_sha256=artifacts.put(rec.html, "html") if rec.html is not None else None,
-        screenshot_sha256=artifacts.put(rec.screenshot, "png") if rec.screenshot else None,
-        axe_sha256=artifacts.put_json(rec.axe) if rec.axe is not None else None,
-        collector_sha256=artifacts.put_json(rec.collector) if rec.collector is not None else None,
+        html_sha256=(artifacts.put(rec.html, "html") if rec.html is not None
+                     else rec.stored.get("html")),
+        screenshot_sha256=(artifacts.put(rec.screenshot, "png") if rec.screenshot
+                           else rec.stored.get("screenshot")),
+        axe_sha256=artifacts.put_json(rec.axe) if rec.axe is not None else rec.stored.get("axe"),
+        collector_sha256=(artifacts.put_json(rec.collector) if rec.collector is not None
+                          else rec.stored.get("collector")),
         summary=rec.summary,
         tool_versions=rec.tool_versions,
     )
@@ -98,6 +109,9 @@ def save_capture(session: Session, artifacts: ArtifactStore, rec: CaptureRecord)
     counters[key] = counters.get(key, 0) + 1
     scan.counters = counters  # reassign: JSON columns do not track in-place changes
     session.flush()
+    rec.stored = {k: v for k, v in {
+        "html": capture.html_sha256, "screenshot": capture.screenshot_sha256,
+        "axe": capture.axe_sha256, "collector": capture.collector_sha256}.items() if v}
     return capture
 
 

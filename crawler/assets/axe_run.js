@@ -1,8 +1,8 @@
 // Run the injected axe-core and send back only what Vigie stores: violations and incomplete
 // in full, passes and inapplicable as rule ids (sending everything costs time for nothing).
-// French messages (axe's own fr locale): Vigie's reports are in French. Ids and tags are unchanged.
-async ({ options, locale }) => {
-  if (locale) axe.configure({ locale });
+// axe was injected with its French locale (Vigie's reports are in French; ids and tags are
+// unchanged).
+async ({ options }) => {
   const r = await axe.run(document, options);
   return {
     testEngine: r.testEngine,

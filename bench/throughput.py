@@ -873,7 +873,7 @@ def report(results: list[SideResult], corpus: Corpus, args: argparse.Namespace,
         for vp, means in d.get("mean_by_viewport", {}).items():
             print(f"  {vp:<8}", "  ".join(f"{k}={val:.3f}" for k, val in means.items()))
         print("          (load_event_s: navigation start -> load event, in the page; "
-              "load_seconds: as stored, counted from when the request was scheduled)")
+              "load_seconds: as stored, from the start of the download to the stored capture)")
         print(f"          axe findings (rules) violations={d.get('violations')} "
               f"incomplete={d.get('incomplete')}; artifacts {d.get('artifacts_mib', 0):.1f} MiB")
     if base and base[-1].details.get("mean_s"):

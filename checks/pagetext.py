@@ -45,6 +45,14 @@ def examined_pages(inputs: ServiceCaptures) -> list[CaptureView]:
 
 
 def page_text(capture: CaptureView, *, main_only: bool = False) -> PageText:
+    """The page's text, built once per capture and kept on it (several checks read it)."""
+    cache: dict[bool, PageText] = capture.__dict__.setdefault("_page_texts", {})
+    if main_only not in cache:
+        cache[main_only] = _build_page_text(capture, main_only)
+    return cache[main_only]
+
+
+def _build_page_text(capture: CaptureView, main_only: bool) -> PageText:
     collector = capture.collector or {}
     raw = str(collector.get("visible_text") or "")
     if main_only and str(collector.get("main_text") or "").strip():

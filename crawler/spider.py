@@ -31,8 +31,6 @@ from storage.repository import CaptureRecord
 from vigie import __version__
 from vigie.settings import Settings
 
-ENTRY_KINDS = ("start", "extra")
-
 
 def _tls(details: Any) -> dict[str, Any] | None:
     """Playwright's security details of the main response (HTTPS only)."""

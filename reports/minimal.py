@@ -64,10 +64,16 @@ def _when(iso: str | None) -> str:
 
 
 def build_context(export: dict[str, Any]) -> dict[str, Any]:
+    # Grouped once: filtering per service would cost services × findings on a large run.
+    captures_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    findings_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for c in export["captures"]:
+        captures_of[c["service_id"]].append(c)
+    for f in export["findings"]:
+        findings_of[f["service_id"]].append(f)
     services = []
     for svc in export["services"]:
-        captures = [c for c in export["captures"] if c["service_id"] == svc["id"]]
-        findings = [f for f in export["findings"] if f["service_id"] == svc["id"]]
+        captures, findings = captures_of[svc["id"]], findings_of[svc["id"]]
         services.append({
             **svc,
             "close_reason_fr": CLOSE_REASON_FR.get(svc["close_reason"] or "", "en cours"),

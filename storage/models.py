@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -112,6 +113,9 @@ class ServiceScan(Base):
     findings: Mapped[list[Finding]] = relationship(
         back_populates="service_scan", order_by="Finding.id"
     )
+    indicators: Mapped[list[IndicatorValue]] = relationship(
+        back_populates="service_scan", order_by="IndicatorValue.id"
+    )
 
 
 class PageCapture(Base):
@@ -184,3 +188,26 @@ class Evidence(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     finding: Mapped[Finding] = relationship(back_populates="evidence")
+
+
+class IndicatorValue(Base):
+    """One indicator of one service scan: its level, a French rationale, the findings behind it."""
+
+    __tablename__ = "indicator_value"
+    __table_args__ = (UniqueConstraint("service_scan_id", "indicator"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_scan_id: Mapped[int] = mapped_column(
+        ForeignKey("service_scan.id", ondelete="CASCADE"), index=True
+    )
+    indicator: Mapped[str] = mapped_column(String(40))  # slug, e.g. "handicap"
+    level: Mapped[str] = mapped_column(String(40))  # level code, e.g. "partiel"
+    label: Mapped[str] = mapped_column(Text)  # French label (the observatory's when official)
+    official: Mapped[bool] = mapped_column(Boolean)
+    value: Mapped[dict[str, Any]] = mapped_column(default=dict)  # facts the level rests on
+    rationale: Mapped[str] = mapped_column(Text)  # one line, French
+    finding_ids: Mapped[list[Any]] = mapped_column(default=list)
+    rule_version: Mapped[int]
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    service_scan: Mapped[ServiceScan] = relationship(back_populates="indicators")

@@ -179,7 +179,8 @@ def scan_command(
 def recheck(run: RunOpt = "latest", data_dir: DataDir = None,
             check: Annotated[list[str] | None, typer.Option(help="Only this check id.")] = None
             ) -> None:
-    """Recompute a stored run's findings from its captures (no browser)."""
+    """Recompute a stored run's findings and indicators from its captures (no browser)."""
+    from checks.indicators.runner import compute_indicators
     from checks.runner import run_checks
     from storage.repository import resolve_run
 
@@ -190,7 +191,9 @@ def recheck(run: RunOpt = "latest", data_dir: DataDir = None,
         raise _fail(f"no run {run!r} in {storage.settings.public_dict()['database_url']}",
                     EXIT_BAD_INPUT)
     totals = run_checks(storage, found.id, check)
-    console.print(f"run {found.id}: " + ", ".join(f"{v} {k}" for k, v in sorted(totals.items())))
+    compute_indicators(storage, found.id)
+    console.print(f"run {found.id}: " + ", ".join(f"{v} {k}" for k, v in sorted(totals.items()))
+                  + "; indicators recomputed")
 
 
 @app.command()

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from checks.indicators.runner import compute_indicators
 from checks.runner import run_checks
 from crawler.browser import BrowserChoice, find_browser
 from crawler.recorder import Listener
@@ -85,6 +86,7 @@ def scan(storage: Storage, services: list[Service], *, trigger: str = "manual",
             finish_run(session, run_id, status=status, stats=_public_stats(stats),
                              tool_versions=_observed_versions(storage, run_id))
     findings = run_checks(storage, run_id)
+    compute_indicators(storage, run_id)
     with storage.sessions() as session:
         done = session.get_one(ScanRun, run_id)
         reasons = {sc.service.slug: sc.close_reason or "" for sc in done.service_scans}

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import Finding, PageCapture, ScanRun, ServiceScan
+from storage.models import Finding, IndicatorValue, PageCapture, ScanRun, ServiceScan
 
 SCHEMA = "vigie-export/1"
 
@@ -34,7 +34,8 @@ def load_run(session: Session, run: ScanRun) -> dict[str, Any]:
         "id": sc.service.slug, "name": sc.service.name, "start_url": sc.service.start_url,
         "extra_urls": sc.service.extra_urls, "ministry": sc.service.ministry,
         "administration": sc.service.administration, "jdma_id": sc.service.jdma_id,
-        "declared": sc.service.declared, "service_scan_id": sc.id, "status": sc.status,
+        "declared": sc.service.declared, "extra": sc.service.extra,
+        "service_scan_id": sc.id, "status": sc.status,
         "close_reason": sc.close_reason, "attempts": sc.attempts,
         "started_at": _iso(sc.started_at), "finished_at": _iso(sc.finished_at),
         "counters": sc.counters,
@@ -64,4 +65,22 @@ def load_run(session: Session, run: ScanRun) -> dict[str, Any]:
         .options(selectinload(Finding.evidence)).order_by(Finding.id)
     )]
     return {"schema": SCHEMA, "run": run_dict(run), "services": services,
-            "captures": captures, "findings": findings}
+            "captures": captures, "findings": findings,
+            "indicators": load_indicators(session, slug_of)}
+
+
+def load_indicators(session: Session, slug_of: dict[int, str]) -> list[dict[str, Any]]:
+    """Indicator values of the given service scans (id -> service slug), in registry order."""
+    from checks.indicators.registry import all_indicators
+
+    order = {spec.slug: i for i, spec in enumerate(all_indicators())}
+    rows = session.scalars(
+        select(IndicatorValue).where(IndicatorValue.service_scan_id.in_(slug_of))
+    ).all()
+    rows = sorted(rows, key=lambda r: (r.service_scan_id, order.get(r.indicator, len(order))))
+    return [{
+        "service_id": slug_of[r.service_scan_id], "indicator": r.indicator, "level": r.level,
+        "label": r.label, "official": r.official, "rationale": r.rationale,
+        "finding_ids": r.finding_ids, "value": r.value, "rule_version": r.rule_version,
+        "computed_at": _iso(r.computed_at),
+    } for r in rows]

@@ -196,20 +196,30 @@ def recheck(run: RunOpt = "latest", data_dir: DataDir = None,
                   + "; indicators recomputed")
 
 
+EXPORT_KINDS = ("run", "findings", "indicators")
+
+
 @app.command()
 def export(
+    what: Annotated[str, typer.Argument(help="run (services, captures and findings; alias: "
+                                        "findings) or indicators")] = "run",
     run: RunOpt = "latest",
     format: Annotated[str, typer.Option("--format", help="json or csv")] = "json",
-    out: Annotated[Path | None, typer.Option(help="JSON: file (default: standard output). "
-                                             "CSV: folder (default: ./vigie-export-<run>).")
-                   ] = None,
+    out: Annotated[Path | None, typer.Option(help="run, JSON: file (default: standard output); "
+                                             "run, CSV: folder (default: "
+                                             "./vigie-export-<run>); indicators: file "
+                                             "(default: standard output).")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Export a run's services, captures and findings (schema: docs/export.md)."""
+    """Export a run: its services, captures and findings, or its indicators (docs/export.md)."""
     from reports.data import load_run
     from reports.export import to_json, write_csv
+    from reports.indicators_export import indicators_csv, indicators_json
     from storage.repository import resolve_run
 
+    if what not in EXPORT_KINDS:
+        raise _fail(f"WHAT: expected one of {', '.join(EXPORT_KINDS)}, got {what!r}",
+                    EXIT_BAD_INPUT)
     if format not in ("json", "csv"):
         raise _fail(f"--format: expected json or csv, got {format!r}", EXIT_BAD_INPUT)
     storage = Storage.open(_settings(data_dir))
@@ -218,16 +228,21 @@ def export(
         if found is None:
             raise _fail(f"--run: no run {run!r} in the database", EXIT_BAD_INPUT)
         data = load_run(session, found)
-    if format == "json":
-        text = to_json(data)
-        if out is None:
-            sys.stdout.write(text + "\n")
-        else:
-            out.write_text(text, encoding="utf-8")
-            err.print(f"wrote {out}")
+    if what == "indicators":
+        _write_text(indicators_json(data) if format == "json" else indicators_csv(data), out)
+    elif format == "json":
+        _write_text(to_json(data) + "\n", out)
     else:
         for path in write_csv(data, out or Path(f"vigie-export-{found.id}")):
             err.print(f"wrote {path}")
+
+
+def _write_text(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        out.write_text(text, encoding="utf-8")
+        err.print(f"wrote {out}")
 
 
 @app.command()

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storage.models import Finding, PageCapture, Service, ServiceScan
+from checks.indicators.registry import all_indicators
+from storage.models import Finding, IndicatorValue, PageCapture, ScanRun, Service, ServiceScan
 from tests.conftest import run_vigie
 from vigie.context import Storage
 from vigie.demo.catalog import referenced_sites
@@ -28,13 +29,30 @@ def test_demo_scans_every_service_and_writes_the_report(tmp_path: Path,
         services = session.scalars(select(Service)).all()
         assert {s.slug for s in services} == set(referenced_sites())
         assert len(services) >= 6
-        for scan in session.scalars(select(ServiceScan)):
+        # Two passes: last week's (en-panne still worked), then tonight's.
+        runs = session.scalars(select(ScanRun).order_by(ScanRun.id)).all()
+        assert len(runs) == 2 and all(r.status == "completed" for r in runs)
+        latest = runs[-1].id
+        levels = {(slug, run_id, v.indicator): v.level for slug, run_id, v in session.execute(
+            select(Service.slug, ServiceScan.run_id, IndicatorValue)
+            .join(ServiceScan, ServiceScan.id == IndicatorValue.service_scan_id)
+            .join(Service, Service.id == ServiceScan.service_id))}
+        assert len(levels) == 2 * len(services) * len(all_indicators())
+        assert levels[("en-panne", runs[0].id, "online")] == "way_in_found"
+        assert levels[("en-panne", latest, "online")] == "unreachable"
+        assert levels[("bon-service", latest, "handicap")] == "partiel"
+        assert levels[("bon-service", latest, "auth")] == "franceconnect"
+        assert levels[("formulaire-lourd", latest, "dlnuf")] == "faible"
+        assert levels[("a11y-faible", latest, "handicap")] == "non"
+        assert levels[("pas-mobile", latest, "mobile")] == "not_adapted"
+        for scan in session.scalars(select(ServiceScan).where(ServiceScan.run_id == latest)):
             captures = session.scalars(select(PageCapture).where(
                 PageCapture.service_scan_id == scan.id)).all()
             ok_viewports = {c.viewport for c in captures if c.outcome == "ok"}
             assert ok_viewports == {"desktop", "mobile"}, scan.service.slug
             assert scan.service.name in report
-        reasons = {s.service.slug: s.close_reason for s in session.scalars(select(ServiceScan))}
+        reasons = {s.service.slug: s.close_reason for s in session.scalars(
+            select(ServiceScan).where(ServiceScan.run_id == latest))}
         assert reasons["bon-service"] == "completed"
         assert reasons["en-panne"] == "partial" and reasons["lent"] == "partial"
         faults = session.scalars(select(Finding).join(ServiceScan).join(Service).where(
@@ -48,7 +66,8 @@ def test_demo_scans_every_service_and_writes_the_report(tmp_path: Path,
         for finding, slug in session.execute(
                 select(Finding, Service.slug)
                 .join(ServiceScan, Finding.service_scan_id == ServiceScan.id)
-                .join(Service, ServiceScan.service_id == Service.id)):
+                .join(Service, ServiceScan.service_id == Service.id)
+                .where(ServiceScan.run_id == latest)):
             outcomes.setdefault((finding.check_id, slug), set()).add(finding.outcome)
     st.close()
     # Each detector shows a pass and a shortfall somewhere in the demo.

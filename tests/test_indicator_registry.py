@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from checks.indicators.registry import COMMON_LEVELS, INDICATOR_MODULES, all_indicators
+from checks.indicators.registry import (
+    COMMON_LEVELS,
+    INDICATOR_MODULES,
+    IndicatorSpec,
+    all_indicators,
+)
 from checks.registry import all_checks
 
 DOCS = (Path(__file__).resolve().parent.parent / "docs" / "indicators.md").read_text("utf-8")
@@ -25,7 +30,7 @@ def _section(slug: str) -> str:
 
 
 @pytest.mark.parametrize("spec", all_indicators(), ids=lambda s: s.slug)
-def test_indicator_is_documented_with_its_levels(spec) -> None:  # type: ignore[no-untyped-def]
+def test_indicator_is_documented_with_its_levels(spec: IndicatorSpec) -> None:
     section = _section(spec.slug)
     assert ("(official" in section.splitlines()[0]) == spec.official
     for level in spec.levels:

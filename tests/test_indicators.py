@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from checks.indicators.model import NEEDS_REVIEW, NOT_MEASURED, FindingRef, ScanFindings
+from checks.indicators.model import NEEDS_REVIEW, NOT_MEASURED, FindingRef, Result, ScanFindings
 from checks.indicators.registry import get_indicator
 
 _ids = itertools.count(1)
@@ -17,7 +17,7 @@ def finding(check_id: str, outcome: str = "pass", message: str = "", **data: Any
     return FindingRef(next(_ids), check_id, outcome, message or f"{check_id} {outcome}", data)
 
 
-def judge(slug: str, *findings: FindingRef):  # type: ignore[no-untyped-def]
+def judge(slug: str, *findings: FindingRef) -> Result:
     return get_indicator(slug).evaluate(ScanFindings(list(findings)))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -12,6 +13,9 @@ from vigie.demo.tls import make_certificate
 from vigie.settings import Settings
 
 HTTPS_SITES = ("bon-service",)  # served over HTTPS, to show what a valid certificate gives
+# The demo scans twice so that the report has a history and changes to show: a first pass
+# with these misbehaviours lifted (« en-panne » still worked last week), then tonight's.
+LIFTED_ON_FIRST_PASS: dict[str, tuple[str, ...]] = {"en-panne": ("/", "/contact.html")}
 
 
 def demo_settings(out: Path, trusted_spki: tuple[str, ...] = ()) -> Settings:
@@ -22,6 +26,25 @@ def demo_settings(out: Path, trusted_spki: tuple[str, ...] = ()) -> Settings:
         navigation_timeout=8.0, call_timeout=10.0, page_budget=25.0, service_budget=120.0,
         trusted_spki=trusted_spki,
     )
+
+
+Lifted = list[tuple[str, str, dict[str, Any]]]
+
+
+def lift_behaviours(sites: DemoSites, paths: dict[str, tuple[str, ...]]) -> Lifted:
+    lifted = []
+    for name, site_paths in paths.items():
+        for path in site_paths:
+            behaviour = sites[name].behaviour_for(path)
+            if behaviour is not None:
+                lifted.append((name, path, behaviour))
+                sites[name].set_behaviour(path, None)
+    return lifted
+
+
+def restore_behaviours(sites: DemoSites, lifted: Lifted) -> None:
+    for name, path, behaviour in lifted:
+        sites[name].set_behaviour(path, behaviour)
 
 
 def run_demo(out: Path, console: Console) -> int:
@@ -39,6 +62,11 @@ def run_demo(out: Path, console: Console) -> int:
         console.print(f"demo sites served on 127.0.0.1 ({len(sites.base_urls)} services); "
                       f"service list: {services_file}")
         settings = demo_settings(out, (cert.spki_sha256,))
+        lifted = lift_behaviours(sites, LIFTED_ON_FIRST_PASS)
+        console.print("pass 1/2: the services as they were last week (en-panne still worked)")
+        run_scan(settings, services_file, None, trigger="demo")
+        restore_behaviours(sites, lifted)
+        console.print("pass 2/2: the services tonight")
         code = run_scan(settings, services_file, None, trigger="demo")
     storage = Storage.open(settings)
     try:

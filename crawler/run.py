@@ -37,6 +37,9 @@ def scrapy_settings(settings: Settings, browser: BrowserChoice) -> dict[str, Any
         "ROBOTSTXT_USER_AGENT": "Vigie",
         "USER_AGENT": settings.user_agent,
         "RETRY_ENABLED": False,  # a failed page is evidence; retries belong to the scheduler
+        # The browser follows (or refuses) a page's <meta http-equiv="refresh">: Scrapy must not
+        # turn the captured page into a new request (a javascript: target made it an error).
+        "METAREFRESH_ENABLED": False,
         "COOKIES_ENABLED": False,  # the browser keeps its own cookies
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "ERROR",

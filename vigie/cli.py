@@ -250,8 +250,8 @@ def report(run: RunOpt = "latest",
            out: Annotated[Path, typer.Option(help="Folder to write the report into.")
                           ] = Path("vigie-report"),
            data_dir: DataDir = None) -> None:
-    """Write the HTML report of a run."""
-    from reports.minimal import write_report
+    """Write the HTML report site of a run (open DIR/index.html, or `vigie serve --dir DIR`)."""
+    from reports.site.build import write_site
     from storage.repository import resolve_run
 
     storage = Storage.open(_settings(data_dir))
@@ -259,7 +259,45 @@ def report(run: RunOpt = "latest",
         found = resolve_run(session, run)
     if found is None:
         raise _fail(f"--run: no run {run!r} in the database", EXIT_BAD_INPUT)
-    console.print(f"report: {write_report(storage, found, out)}")
+    try:
+        index = write_site(storage, found, out)
+    finally:
+        storage.close()
+    console.print(f"report: {index}")
+
+
+@app.command()
+def serve(
+    dir: Annotated[Path | None, typer.Option("--dir", help="Report folder. Default: "
+                                             "./vigie-report, else ./vigie-demo/report.")
+                   ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port).")
+                    ] = 8000,
+) -> None:
+    """Serve a report folder over HTTP (with its Content Security Policy); Ctrl-C stops it."""
+    from reports.site.serve import make_server
+
+    folder = dir
+    if folder is None:
+        candidates = [Path("vigie-report"), Path("vigie-demo") / "report"]
+        folder = next((c for c in candidates if (c / "index.html").is_file()), candidates[0])
+    if not (folder / "index.html").is_file():
+        raise _fail(f"--dir: no index.html in {folder} (write one with `vigie report --out "
+                    f"{folder}`)", EXIT_BAD_INPUT)
+    try:
+        server = make_server(folder, host, port)
+    except OSError as exc:
+        raise _fail(f"cannot listen on {host}:{port}: {exc}", EXIT_OPERATIONAL) from None
+    shown = f"[{host}]" if ":" in host else host
+    console.print(f"serving {folder.resolve()} at http://{shown}:{server.server_port}/ "
+                  "(Ctrl-C to stop)", highlight=False)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        console.print("stopped")
+    finally:
+        server.server_close()
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,14 @@ def restore_behaviours(sites: DemoSites, lifted: Lifted) -> None:
         sites[name].set_behaviour(path, behaviour)
 
 
+def scan_pass(settings: Settings, services_file: Path) -> None:
+    from vigie.cli import run_scan
+
+    raise SystemExit(run_scan(settings, services_file, None, trigger="demo"))
+
+
 def run_demo(out: Path, console: Console) -> int:
-    from reports.minimal import write_report
+    from reports.site.build import write_site
     from storage.repository import resolve_run
     from vigie.cli import run_scan
     from vigie.context import Storage
@@ -64,8 +71,16 @@ def run_demo(out: Path, console: Console) -> int:
         settings = demo_settings(out, (cert.spki_sha256,))
         lifted = lift_behaviours(sites, LIFTED_ON_FIRST_PASS)
         console.print("pass 1/2: the services as they were last week (en-panne still worked)")
-        run_scan(settings, services_file, None, trigger="demo")
+        # A crawl owns its process (Twisted's reactor starts once): the first pass runs in a
+        # child process, the second in this one.
+        first = multiprocessing.get_context("spawn").Process(
+            target=scan_pass, args=(settings, services_file), name="vigie-demo-pass-1")
+        first.start()
+        first.join()
         restore_behaviours(sites, lifted)
+        if first.exitcode not in (0, 1):  # 1: some service failed on Vigie's side; go on
+            console.print(f"the first pass failed (exit code {first.exitcode})")
+            return first.exitcode or 1
         console.print("pass 2/2: the services tonight")
         code = run_scan(settings, services_file, None, trigger="demo")
     storage = Storage.open(settings)
@@ -73,7 +88,7 @@ def run_demo(out: Path, console: Console) -> int:
         with storage.sessions() as session:
             run = resolve_run(session, "latest")
         assert run is not None
-        report = write_report(storage, run, out / "report")
+        report = write_site(storage, run, out / "report")
     finally:
         storage.close()
     console.print(f"database: {settings.resolved_database_url}")

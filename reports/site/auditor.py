@@ -1,0 +1,144 @@
+"""The auditor's view of one service: what the accessibility declaration claims beside the
+RGAA tests that automated checks invalidated, and the flags an auditor looks at first."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from reports.site import labels
+from reports.site.load import FindingView, ServiceRow
+
+REASONS_FR = {
+    "level_missing": "aucun niveau de conformité",
+    "contact_missing": "aucun moyen de contact",
+    "rate_missing": "aucun taux de conformité global",
+    "date_missing": "aucune date",
+    "expired": "déclaration de plus de 3 ans",
+}
+
+
+@dataclass
+class RgaaGroup:
+    """One RGAA test invalidated by axe-core on a service, with the findings behind it."""
+
+    test: str
+    rules: list[str]
+    pages: list[tuple[str, str]]  # (page URL, viewport in French), sorted, distinct
+    nodes: int
+    findings: list[FindingView]
+
+    @property
+    def by_rule(self) -> list[tuple[str, dict[str, object], list[FindingView]]]:
+        """(rule, data of its first finding, findings): one block per axe rule in the page."""
+        rules: dict[str, list[FindingView]] = defaultdict(list)
+        for f in self.findings:
+            rules[str(f.data.get("rule") or "")].append(f)
+        return [(rule, items[0].data, sorted(items, key=lambda f: (f.page_url, f.viewport)))
+                for rule, items in sorted(rules.items())]
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str  # contradicted, expired, inconsistent, missing
+    title: str
+    detail: str
+
+
+@dataclass
+class AuditorRow:
+    service: ServiceRow
+    declared_level: str = ""
+    rate: str = ""
+    date: str = ""
+    declaration_url: str = ""
+    mention: str = ""
+    registry_rate: str = ""
+    registry_status: str = ""
+    outcome: str = ""  # of the a11y-declaration finding; empty when there is none
+    finding_id: int | None = None
+    invalidated: list[RgaaGroup] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+
+
+def group_by_rgaa(findings: Iterable[FindingView]) -> list[RgaaGroup]:
+    """axe violations (check ``axe``, outcome ``fail``) by RGAA test; rules mapped to none are
+    kept under « hors RGAA » (best practices)."""
+    groups: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"rules": set(), "pages": set(), "nodes": 0, "findings": []})
+    for f in findings:
+        if f.check_id != "axe" or f.outcome != "fail":
+            continue
+        for test in f.data.get("rgaa") or ["hors RGAA"]:
+            g = groups[str(test)]
+            g["rules"].add(str(f.data.get("rule") or ""))
+            g["pages"].add((f.page_url, f.viewport_fr))
+            g["nodes"] += int(f.data.get("nodes_count") or 0)
+            g["findings"].append(f)
+    return [RgaaGroup(test, sorted(g["rules"]), sorted(g["pages"]), g["nodes"], g["findings"])
+            for test, g in sorted(groups.items(), key=lambda kv: labels.rgaa_sort_key(kv[0]))]
+
+
+def _number(value: object) -> float | None:
+    try:
+        return float(str(value))
+    except ValueError:
+        return None
+
+
+def auditor_row(service: ServiceRow, findings: list[FindingView],
+                rgaa: list[RgaaGroup]) -> AuditorRow:
+    # The groups are kept without their findings: the auditor page lists tests and pages only,
+    # and these rows stay in memory until every service page is written.
+    row = AuditorRow(service, invalidated=[replace(g, findings=[]) for g in rgaa
+                                           if g.test != "hors RGAA"])
+    declared = service.declared
+    row.registry_rate = labels.rate_fr(declared.get("rgaa_rate"))
+    row.registry_status = str(declared.get("accessibility_status") or "")
+    decl = next((f for f in findings if f.check_id == "a11y-declaration"), None)
+    data: dict[str, Any] = decl.data if decl else {}
+    if decl is not None:
+        row.outcome, row.finding_id = decl.outcome, decl.id
+    level = data.get("declared_level")
+    row.declared_level = labels.DECLARED_LEVEL_FR.get(str(level), str(level or ""))
+    row.rate = labels.rate_fr(data.get("rate"))
+    dated = data.get("updated_on") or data.get("declared_on") or data.get("audit_date")
+    row.date = labels.iso_date_fr(dated)
+    row.declaration_url = str(data.get("declaration_url") or declared.get("declaration_url")
+                              or "")
+    mention = data.get("mention")
+    row.mention = labels.DECLARED_LEVEL_FR.get(str(mention), str(mention or ""))
+
+    # « Totalement conforme » (or 100 %) while automated tests invalidate RGAA tests.
+    rates = [_number(v) for v in (data.get("rate"), declared.get("rgaa_rate")) if v is not None]
+    claims_full = (level == "totalement" or mention == "totalement"
+                   or any(r is not None and r >= 100 for r in rates)
+                   or "totalement" in row.registry_status.lower())
+    if claims_full and row.invalidated:
+        tests = ", ".join(g.test for g in row.invalidated)
+        row.flags.append(Flag("contradicted", "Conformité totale contredite",
+                              f"Le service se déclare totalement conforme (100 %), mais les "
+                              f"tests automatiques invalident {len(row.invalidated)} test(s) "
+                              f"RGAA : {tests}."))
+    reasons = list(data.get("admissibility_reasons") or [])
+    if "expired" in reasons:
+        row.flags.append(Flag("expired", "Déclaration expirée",
+                              "La déclaration date de plus de 3 ans ("
+                              + (row.date or "date inconnue") + ")."))
+    if data.get("consistent") is False:
+        issues = "; ".join(str(i) for i in data.get("consistency_issues") or [])
+        row.flags.append(Flag("inconsistent", "Mention en désaccord avec le taux",
+                              issues or "Le taux, le niveau déclaré et la mention ne "
+                              "concordent pas."))
+    if decl is not None and data.get("admissible") is None and decl.outcome == "fail":
+        row.flags.append(Flag("missing", "Déclaration absente",
+                              "Aucune déclaration d’accessibilité ni lien vers elle sur les "
+                              "pages visitées."))
+    other = [r for r in reasons if r != "expired"]
+    if data.get("admissible") is False and other:
+        row.flags.append(Flag("not_admissible", "Déclaration non recevable",
+                              ", ".join(REASONS_FR.get(r, r) for r in other).capitalize()
+                              + "."))
+    return row

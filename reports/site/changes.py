@@ -1,0 +1,108 @@
+"""What changed for one service since its previous scan: new and fixed findings, levels.
+
+A finding's identity is its check, its rule (``data.rule``) if any, its page and viewport.
+Pages on the service's own origin are compared by path and query: a service whose host or
+port changed between runs (the demo serves on free ports) keeps its findings' identity.
+Only ``fail`` and ``needs_review`` count as findings here; one absent now is « corrigé ».
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from reports.site.load import FindingKeyRow, FindingView
+
+COUNTED = ("fail", "needs_review")
+Key = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class ChangedFinding:
+    check_id: str
+    rule: str
+    page: str
+    viewport: str
+    outcome: str
+    message: str
+    finding_id: int  # in the current scan for new ones, in the previous scan for fixed ones
+
+
+@dataclass(frozen=True)
+class LevelChange:
+    indicator: str  # French title
+    before: str
+    after: str
+
+
+@dataclass
+class Changes:
+    previous_run_id: int | None
+    previous_started: str = ""
+    new: list[ChangedFinding] = field(default_factory=list)
+    fixed: list[ChangedFinding] = field(default_factory=list)
+    levels: list[LevelChange] = field(default_factory=list)
+
+
+def origin_of(url: str | None) -> str:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def page_key(url: str, origin: str) -> str:
+    url = url.split("#", 1)[0]
+    if origin and url.startswith(origin):
+        rest = url[len(origin):]
+        if rest == "" or rest[0] in "/?":
+            return rest or "/"
+    return url
+
+
+def finding_key(check_id: str, data: Mapping[str, object], page_url: str, viewport: str,
+                origin: str) -> Key:
+    rule = data.get("rule")
+    return (check_id, str(rule) if rule else "", page_key(page_url, origin), viewport)
+
+
+def _current(findings: Iterable[FindingView], origin: str) -> dict[Key, ChangedFinding]:
+    out: dict[Key, ChangedFinding] = {}
+    for f in findings:
+        if f.outcome not in COUNTED:
+            continue
+        key = finding_key(f.check_id, f.data, f.page_url, f.viewport, origin)
+        out.setdefault(key, ChangedFinding(f.check_id, key[1], f.page_url, f.viewport,
+                                           f.outcome, f.message, f.id))
+    return out
+
+
+def _previous(rows: Iterable[FindingKeyRow], origin: str) -> dict[Key, ChangedFinding]:
+    out: dict[Key, ChangedFinding] = {}
+    for r in rows:
+        if r.outcome not in COUNTED:
+            continue
+        page = str(r.data.get("page_url") or r.capture_url or "")
+        viewport = str(r.data.get("viewport") or r.capture_viewport or "")
+        key = finding_key(r.check_id, r.data, page, viewport, origin)
+        out.setdefault(key, ChangedFinding(r.check_id, key[1], page, viewport, r.outcome,
+                                           r.message, r.id))
+    return out
+
+
+def compare(current: Iterable[FindingView], current_origin: str,
+            previous: Iterable[FindingKeyRow], previous_origin: str) -> tuple[
+                list[ChangedFinding], list[ChangedFinding]]:
+    """(new, fixed) findings between the previous scan and this one."""
+    now = _current(current, current_origin)
+    before = _previous(previous, previous_origin)
+    new = [f for k, f in now.items() if k not in before]
+    fixed = [f for k, f in before.items() if k not in now]
+    order = lambda f: (f.check_id, f.rule, f.page, f.viewport)  # noqa: E731
+    return sorted(new, key=order), sorted(fixed, key=order)
+
+
+def level_changes(titles: Mapping[str, str], before: Mapping[str, str],
+                  after: Mapping[str, str]) -> list[LevelChange]:
+    """Indicators whose label differs, in catalogue order (``titles`` is ordered)."""
+    return [LevelChange(title, before[slug], after[slug]) for slug, title in titles.items()
+            if slug in before and slug in after and before[slug] != after[slug]]

@@ -1,0 +1,87 @@
+"""French labels and small formatting helpers shared by the report pages."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+
+# The observatory's palette → DSFR badge classes (gray is the neutral badge without icon).
+BADGE_CLASS = {
+    "green": "fr-badge--success",
+    "yellow": "fr-badge--warning",
+    "red": "fr-badge--error",
+    "blue": "fr-badge--info",
+    "gray": "fr-badge--no-icon",
+}
+
+OUTCOME_FR = {"pass": "Conforme", "fail": "Non conforme", "needs_review": "À vérifier",
+              "not_applicable": "Non applicable", "error": "Erreur du contrôle"}
+OUTCOME_BADGE = {"pass": "fr-badge--success", "fail": "fr-badge--error",
+                 "needs_review": "fr-badge--warning", "not_applicable": "fr-badge--no-icon",
+                 "error": "fr-badge--no-icon"}
+CAPTURE_OUTCOME_FR = {"ok": "Capturée", "error": "Erreur", "timeout": "Délai dépassé",
+                      "blocked": "Bloquée"}
+CLOSE_REASON_FR = {
+    "completed": "terminé", "partial": "partiel", "timeout": "délai dépassé",
+    "browser_crashed": "navigateur arrêté", "unreachable": "injoignable",
+    "blocked_by_policy": "refusé par la politique de visite",
+    "robots_disallowed": "interdit par robots.txt", "error": "erreur de Vigie",
+}
+RUN_STATUS_FR = {"completed": "terminé", "running": "en cours", "failed": "échoué",
+                 "interrupted": "interrompu"}
+PAGE_KIND_FR = {"start": "Page de départ", "extra": "Page supplémentaire",
+                "contact": "Contact ou aide", "accessibility": "Déclaration d’accessibilité",
+                "legal": "Mentions légales", "sitemap": "Plan du site"}
+PAGE_KIND_ORDER = ("start", "extra", "contact", "accessibility", "legal", "sitemap")
+VIEWPORT_FR = {"desktop": "Ordinateur", "mobile": "Mobile"}
+IMPACT_FR = {"critical": "critique", "serious": "sérieux", "moderate": "modéré",
+             "minor": "mineur"}
+DECLARED_LEVEL_FR = {"totalement": "Totalement conforme", "partiellement":
+                     "Partiellement conforme", "non": "Non conforme"}
+NOT_SET = "Non renseigné"
+
+
+def slugify(text: str) -> str:
+    """ASCII, lowercase, hyphens: for file names built from free text (ministry names)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:80].rstrip("-") or "sans-nom"
+
+
+def when(value: datetime | None) -> str:
+    """A stored timestamp as « 23/11/2026 à 13:44 (UTC) » (SQLite returns naive UTC values)."""
+    if value is None:
+        return ""
+    return value.strftime("%d/%m/%Y à %H:%M") + " (UTC)"
+
+
+def short_datetime(value: datetime | None) -> str:
+    return value.strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def iso_date_fr(value: str | None) -> str:
+    """``2025-03-12`` as ``12/03/2025``; anything else as given."""
+    if value and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return f"{value[8:10]}/{value[5:7]}/{value[:4]}"
+    return value or ""
+
+
+def truncate(text: str | None, limit: int = 500) -> str:
+    if not text:
+        return ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def rate_fr(rate: object) -> str:
+    if rate is None or rate == "":
+        return ""
+    try:
+        return f"{float(str(rate)):g} %".replace(".", ",")
+    except ValueError:
+        return str(rate)
+
+
+def rgaa_sort_key(test: str) -> tuple[int, ...]:
+    parts = test.split(".")
+    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else (999,)

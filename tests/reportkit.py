@@ -148,7 +148,8 @@ def synthetic_storage(tmp: Path) -> tuple[Storage, list[int]]:
 
     Service ``totale`` (ministry « Ministère A »): run 1 fails axe rules ``image-alt`` on /a and
     ``label`` on /b; run 2 keeps ``image-alt`` on /a (same page, other port), fixes ``label``
-    and adds ``color-contrast`` on /c; its « handicap » goes Partiel → Non.
+    and adds ``color-contrast`` on /c; its « handicap » goes Partiel → Non. ``image-alt`` is
+    « à vérifier » in run 1 and « non conforme » in run 2 (an outcome change).
     """
     from storage.db import transaction
     from storage.models import (
@@ -215,7 +216,9 @@ def synthetic_storage(tmp: Path) -> tuple[Storage, list[int]]:
                     for item in axe_by_run[number]:
                         item = {**item, "page_url": origin + str(item["page_url"])}
                         f = Finding(service_scan_id=scan.id, page_capture_id=start.id,
-                                    check_id="axe", check_version=1, outcome="fail",
+                                    check_id="axe", check_version=1,
+                                    outcome="needs_review" if (number, item["rule"]) == (
+                                        1, "image-alt") else "fail",
                                     severity="serious", message=f"Règle {item['rule']} violée",
                                     data=item, references=["RGAA-1.1.1"])
                         f.evidence = [Evidence(kind="node", url=str(item["page_url"]),

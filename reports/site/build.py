@@ -165,7 +165,7 @@ class SiteWriter:
             changes.previous_started = labels.when(previous.run.started_at)
             now_origin = origin_of(start_url(session, service.scan_id) or service.start_url)
             then_origin = origin_of(start_url(session, previous.id) or service.start_url)
-            changes.new, changes.fixed = compare(
+            changes.new, changes.fixed, changes.changed = compare(
                 findings, now_origin, load_previous_findings(session, previous.id), then_origin)
             changes.levels = level_changes(
                 self.titles, before_levels.get(previous.id, {}),

@@ -3,7 +3,8 @@
 A finding's identity is its check, its rule (``data.rule``) if any, its page and viewport.
 Pages on the service's own origin are compared by path and query: a service whose host or
 port changed between runs (the demo serves on free ports) keeps its findings' identity.
-Only ``fail`` and ``needs_review`` count as findings here; one absent now is « corrigé ».
+Only ``fail`` and ``needs_review`` count as findings here; one absent now is « corrigé »; one
+present in both runs with another outcome (« à vérifier » → « non conforme ») is « modifié ».
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ class Changes:
     previous_started: str = ""
     new: list[ChangedFinding] = field(default_factory=list)
     fixed: list[ChangedFinding] = field(default_factory=list)
+    # (before, now) pairs of the same finding whose outcome changed
+    changed: list[tuple[ChangedFinding, ChangedFinding]] = field(default_factory=list)
     levels: list[LevelChange] = field(default_factory=list)
 
 
@@ -91,14 +94,18 @@ def _previous(rows: Iterable[FindingKeyRow], origin: str) -> dict[Key, ChangedFi
 
 def compare(current: Iterable[FindingView], current_origin: str,
             previous: Iterable[FindingKeyRow], previous_origin: str) -> tuple[
-                list[ChangedFinding], list[ChangedFinding]]:
-    """(new, fixed) findings between the previous scan and this one."""
+                list[ChangedFinding], list[ChangedFinding],
+                list[tuple[ChangedFinding, ChangedFinding]]]:
+    """(new, fixed, changed outcome) findings between the previous scan and this one."""
     now = _current(current, current_origin)
     before = _previous(previous, previous_origin)
     new = [f for k, f in now.items() if k not in before]
     fixed = [f for k, f in before.items() if k not in now]
+    changed = [(before[k], f) for k, f in now.items()
+               if k in before and before[k].outcome != f.outcome]
     order = lambda f: (f.check_id, f.rule, f.page, f.viewport)  # noqa: E731
-    return sorted(new, key=order), sorted(fixed, key=order)
+    return (sorted(new, key=order), sorted(fixed, key=order),
+            sorted(changed, key=lambda pair: order(pair[1])))
 
 
 def level_changes(titles: Mapping[str, str], before: Mapping[str, str],

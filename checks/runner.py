@@ -21,6 +21,7 @@ from storage.db import transaction
 from storage.models import Evidence as EvidenceRow
 from storage.models import Finding as FindingRow
 from storage.models import PageCapture, ServiceScan
+from storage.repository import service_scan_ids
 from vigie.context import Storage
 
 
@@ -87,9 +88,7 @@ def run_checks(storage: Storage, run_id: int, check_ids: list[str] | None = None
     specs = [s for s in all_checks() if check_ids is None or s.id in check_ids]
     totals: Counter[str] = Counter()
     with storage.sessions() as session:
-        scan_ids = session.scalars(
-            select(ServiceScan.id).where(ServiceScan.run_id == run_id).order_by(ServiceScan.id)
-        ).all()
+        scan_ids = service_scan_ids(session, run_id)
     for scan_id in scan_ids:
         # One transaction per service scan: its findings are replaced all at once or not at all.
         with transaction(storage.sessions) as session:

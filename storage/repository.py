@@ -215,3 +215,10 @@ def resolve_run(session: Session, run: str) -> ScanRun | None:
     if not run.isdigit():
         return None
     return session.get(ScanRun, int(run))
+
+
+def service_scan_ids(session: Session, run_id: int) -> list[int]:
+    """The run's service scans, in creation order (checks and indicators go through them)."""
+    return list(session.scalars(
+        select(ServiceScan.id).where(ServiceScan.run_id == run_id).order_by(ServiceScan.id)
+    ).all())

@@ -241,12 +241,18 @@ def synthetic_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if "synthetic" in _CACHE:
         return _CACHE["synthetic"].site
     tmp = tmp_path_factory.mktemp("synthetic")
+    settings, site, run_ids = synthetic_site_of_run(tmp, 1)
+    _CACHE["synthetic"] = ScannedSite(settings, site, run_ids, {})
+    return site
+
+
+def synthetic_site_of_run(tmp: Path, index: int) -> tuple[Settings, Path, list[int]]:
+    """Build the synthetic database in ``tmp`` and the site of its run number ``index + 1``."""
     storage, run_ids = synthetic_storage(tmp)
     try:
         with storage.sessions() as session:
-            run = session.get_one(ScanRun, run_ids[1])
+            run = session.get_one(ScanRun, run_ids[index])
         site = write_site(storage, run, tmp / "site").parent
     finally:
         storage.close()
-    _CACHE["synthetic"] = ScannedSite(storage.settings, site, run_ids, {})
-    return site
+    return storage.settings, site, run_ids

@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import select
 
 from checks.indicators.registry import all_indicators
-from reports.site.build import CSP, write_site
-from storage.models import Finding, IndicatorValue, PageCapture, ScanRun, Service, ServiceScan
+from reports.site.build import CSP
+from storage.models import Finding, IndicatorValue, PageCapture, Service, ServiceScan
 from tests.conftest import ROOT
-from tests.reportkit import ScannedSite, scanned_site, synthetic_site, synthetic_storage
+from tests.reportkit import ScannedSite, scanned_site, synthetic_site, synthetic_site_of_run
 
 KINDS = {"overview", "filter", "service", "auditor", "about"}
 
@@ -298,13 +298,7 @@ def test_changes_new_fixed_and_levels(synthetic: Path) -> None:
 
 
 def test_no_previous_run_is_said(tmp_path: Path) -> None:
-    storage, run_ids = synthetic_storage(tmp_path)
-    try:
-        with storage.sessions() as session:
-            run = session.get_one(ScanRun, run_ids[0])
-        site = write_site(storage, run, tmp_path / "site").parent
-    finally:
-        storage.close()
+    site = synthetic_site_of_run(tmp_path, 0)[1]
     changes = section(page(site / "services" / "totale.html"), "changements")
     assert "Aucun passage précédent pour ce service" in changes
 

@@ -6,7 +6,7 @@ to reach the administration, by phone or at a desk. E-mail and web forms do not 
 
 from __future__ import annotations
 
-from checks.indicators.model import NEEDS_REVIEW, Level, Result, ScanFindings, not_measured
+from checks.indicators.model import NEEDS_REVIEW, Level, Result, ScanFindings
 from checks.indicators.registry import indicator
 
 CHECK = "human-alternative"
@@ -22,10 +22,9 @@ CHECK = "human-alternative"
                      "Un accueil physique (adresse, guichet, horaires) est indiqué."),
            ))
 def alternative(scan: ScanFindings) -> Result:
-    finding = scan.one(CHECK)
-    if (unmeasured := not_measured(CHECK, finding)) is not None:
-        return unmeasured
-    assert finding is not None
+    finding = scan.measured(CHECK)
+    if isinstance(finding, Result):
+        return finding
     d = finding.data
     phones = [p for p in d.get("phones") or [] if p.get("own", True)]
     desk = list(d.get("desk") or [])

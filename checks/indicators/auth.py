@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.indicators.model import NEEDS_REVIEW, Level, Result, ScanFindings, not_measured
+from checks.indicators.model import NEEDS_REVIEW, Level, Result, ScanFindings
 from checks.indicators.registry import indicator
 
 CHECK = "auth-button"
@@ -16,10 +16,9 @@ CHECK = "auth-button"
                      "Un bouton FranceConnect a été trouvé."),
            ))
 def auth(scan: ScanFindings) -> Result:
-    finding = scan.one(CHECK)
-    if (unmeasured := not_measured(CHECK, finding)) is not None:
-        return unmeasured
-    assert finding is not None
+    finding = scan.measured(CHECK)
+    if isinstance(finding, Result):
+        return finding
     providers = list(finding.data.get("providers") or [])
     buttons = finding.data.get("buttons") or []
     value = {"providers": providers, "declared": finding.data.get("declared"),

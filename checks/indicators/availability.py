@@ -11,7 +11,6 @@ from checks.indicators.model import (
     Level,
     Result,
     ScanFindings,
-    not_measured,
 )
 from checks.indicators.registry import indicator
 
@@ -29,10 +28,9 @@ DEGRADED = {"plain_http", "tls_unknown", "certificate_expiring"}
                      "répond par une erreur, ou son certificat est refusé ou expiré."),
            ))
 def availability(scan: ScanFindings) -> Result:
-    finding = scan.one(CHECK)
-    if (unmeasured := not_measured(CHECK, finding)) is not None:
-        return unmeasured
-    assert finding is not None
+    finding = scan.measured(CHECK)
+    if isinstance(finding, Result):
+        return finding
     d = finding.data
     value = {key: d.get(key) for key in ("status", "final_url", "https", "tls_days_left",
                                          "ttfb_ms", "load_ms", "reason")}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.indicators.model import NEEDS_REVIEW, Level, Result, ScanFindings, not_measured
+from checks.indicators.model import NEEDS_REVIEW, Level, Result, ScanFindings
 from checks.indicators.registry import indicator
 
 CHECK = "dlnuf-fields"
@@ -19,10 +19,9 @@ LEVELS = {"optimal": "optimal", "partial": "partiel", "low": "faible"}
                      "demandées."),
            ))
 def dlnuf(scan: ScanFindings) -> Result:
-    finding = scan.one(CHECK)
-    if (unmeasured := not_measured(CHECK, finding)) is not None:
-        return unmeasured
-    assert finding is not None
+    finding = scan.measured(CHECK)
+    if isinstance(finding, Result):
+        return finding
     d = finding.data
     categories = [str(c) for c in d.get("categories") or []]
     forms = len(d.get("forms_examined") or [])

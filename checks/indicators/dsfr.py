@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from checks.indicators.model import NOT_MEASURED, Level, Result, ScanFindings, not_measured
+from checks.indicators.model import NOT_MEASURED, Level, Result, ScanFindings
 from checks.indicators.registry import indicator
 
 CHECK = "dsfr"
@@ -18,10 +18,9 @@ LEVELS = {"detected": "detected", "partial": "partial", "not_detected": "not_det
                      "visitées."),
            ))
 def dsfr(scan: ScanFindings) -> Result:
-    finding = scan.one(CHECK)
-    if (unmeasured := not_measured(CHECK, finding)) is not None:
-        return unmeasured
-    assert finding is not None
+    finding = scan.measured(CHECK)
+    if isinstance(finding, Result):
+        return finding
     d = finding.data
     value = {"level": d.get("level"), "version": d.get("version"), "score": d.get("score"),
              "pages_examined": d.get("pages_examined"), "pages_detected": d.get("pages_detected")}

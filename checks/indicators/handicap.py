@@ -5,7 +5,7 @@ The rate is the one the declaration states: Vigie never computes a conformance r
 
 from __future__ import annotations
 
-from checks.indicators.model import NEEDS_REVIEW, Level, Result, ScanFindings, not_measured
+from checks.indicators.model import NEEDS_REVIEW, Level, Result, ScanFindings
 from checks.indicators.registry import indicator
 
 CHECK = "a11y-declaration"
@@ -38,10 +38,9 @@ def _rate(rate: float) -> str:
                      "de 3 ans manquants)."),
            ))
 def handicap(scan: ScanFindings) -> Result:
-    finding = scan.one(CHECK)
-    if (unmeasured := not_measured(CHECK, finding)) is not None:
-        return unmeasured
-    assert finding is not None
+    finding = scan.measured(CHECK)
+    if isinstance(finding, Result):
+        return finding
     data = finding.data
     value = {key: data.get(key) for key in KEPT}
     if data.get("admissible") is None:

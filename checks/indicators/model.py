@@ -52,6 +52,16 @@ class ScanFindings:
         found = self.of(check_id)
         return found[0] if found else None
 
+    def measured(self, check_id: str) -> FindingRef | Result:
+        """The finding of a service-scope check, or the « Non mesuré » result when it is
+        missing or an ``error``: ``if isinstance(found, Result): return found``."""
+        finding = self.one(check_id)
+        unmeasured = not_measured(check_id, finding)
+        if unmeasured is not None:
+            return unmeasured
+        assert finding is not None  # not_measured gives a Result for a missing finding
+        return finding
+
 
 @dataclass
 class Result:

@@ -15,7 +15,6 @@ from checks.indicators.model import (
     Level,
     Result,
     ScanFindings,
-    not_measured,
 )
 from checks.indicators.registry import indicator
 
@@ -30,10 +29,9 @@ UNREACHABLE = {"http_error", "timeout", "unreachable", "certificate_refused"}
                      "pendant le passage."),
            ))
 def online(scan: ScanFindings) -> Result:
-    avail = scan.one("availability")
-    if (unmeasured := not_measured("availability", avail)) is not None:
-        return unmeasured
-    assert avail is not None
+    avail = scan.measured("availability")
+    if isinstance(avail, Result):
+        return avail
     d = avail.data
     status = d.get("status")
     way_in: list[dict[str, Any]] = []

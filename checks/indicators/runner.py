@@ -12,6 +12,7 @@ from checks.indicators.model import NOT_MEASURED, FindingRef, Result, ScanFindin
 from checks.indicators.registry import IndicatorSpec, all_indicators
 from storage.db import transaction
 from storage.models import Finding, IndicatorValue, ServiceScan
+from storage.repository import service_scan_ids
 from vigie.context import Storage
 
 
@@ -44,9 +45,7 @@ def compute_indicators(storage: Storage, run_id: int) -> Counter[str]:
     specs = all_indicators()
     totals: Counter[str] = Counter()
     with storage.sessions() as session:
-        scan_ids = session.scalars(
-            select(ServiceScan.id).where(ServiceScan.run_id == run_id).order_by(ServiceScan.id)
-        ).all()
+        scan_ids = service_scan_ids(session, run_id)
     for scan_id in scan_ids:
         with transaction(storage.sessions) as session:
             scan = session.get_one(ServiceScan, scan_id)

@@ -6,7 +6,7 @@ there, where, and which JDMA product and button ids it carries.
 
 from __future__ import annotations
 
-from checks.indicators.model import NEEDS_REVIEW, Level, Result, ScanFindings, not_measured
+from checks.indicators.model import NEEDS_REVIEW, Level, Result, ScanFindings
 from checks.indicators.registry import indicator
 
 CHECK = "jdma-button"
@@ -20,10 +20,9 @@ CHECK = "jdma-button"
                      "Les boutons trouvés désignent une autre démarche que celle enregistrée."),
            ))
 def satisfaction(scan: ScanFindings) -> Result:
-    finding = scan.one(CHECK)
-    if (unmeasured := not_measured(CHECK, finding)) is not None:
-        return unmeasured
-    assert finding is not None
+    finding = scan.measured(CHECK)
+    if isinstance(finding, Result):
+        return finding
     d = finding.data
     value = {key: d.get(key) for key in ("present", "page_url", "style", "product_id",
                                          "button_id", "form_id", "legacy_id", "registered_id",

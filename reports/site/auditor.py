@@ -8,16 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from checks.indicators.handicap import REASONS_FR as ADMISSIBILITY_REASONS_FR
 from reports.site import labels
 from reports.site.load import FindingView, ServiceRow
 
-REASONS_FR = {
-    "level_missing": "aucun niveau de conformité",
-    "contact_missing": "aucun moyen de contact",
-    "rate_missing": "aucun taux de conformité global",
-    "date_missing": "aucune date",
-    "expired": "déclaration de plus de 3 ans",
-}
+REASONS_FR = ADMISSIBILITY_REASONS_FR  # the words of the handicap rule
 
 
 @dataclass

@@ -58,16 +58,10 @@ class ServiceSpec:
 
     def to_yaml_entry(self) -> dict[str, Any]:
         """The entry as written in a YAML registry (empty optional fields left out)."""
-        entry: dict[str, Any] = {"id": self.slug, "name": self.name, "start_url": self.start_url}
-        optional: dict[str, Any] = {
-            "extra_urls": list(self.extra_urls),
-            "ministry": self.ministry,
-            "administration": self.administration,
-            "jdma_id": self.jdma_id,
-            "declared": copy.deepcopy(self.declared),
-            "extra": copy.deepcopy(self.extra),
-        }
-        entry.update({k: v for k, v in optional.items() if v not in (None, [], {})})
+        values = self.column_values()
+        entry: dict[str, Any] = {"id": values.pop("slug"), "name": values.pop("name"),
+                                 "start_url": values.pop("start_url")}
+        entry.update({k: v for k, v in values.items() if v not in (None, [], {})})
         return entry
 
     @classmethod

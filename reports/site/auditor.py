@@ -8,11 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from checks.indicators.handicap import REASONS_FR as ADMISSIBILITY_REASONS_FR
+from checks.indicators.handicap import REASONS_FR  # the words of the handicap rule
 from reports.site import labels
 from reports.site.load import FindingView, ServiceRow
-
-REASONS_FR = ADMISSIBILITY_REASONS_FR  # the words of the handicap rule
 
 
 @dataclass

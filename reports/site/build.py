@@ -163,7 +163,9 @@ class SiteWriter:
         changes = Changes(previous.run_id if previous else None)
         if previous is not None:
             changes.previous_started = labels.when(previous.run.started_at)
-            now_origin = origin_of(start_url(session, service.scan_id) or service.start_url)
+            # Captures are sorted start page first: its requested URL gives this scan's origin.
+            starts = [c.requested_url for c in captures if c.kind == "start"]
+            now_origin = origin_of(starts[0] if starts else service.start_url)
             then_origin = origin_of(start_url(session, previous.id) or service.start_url)
             changes.new, changes.fixed, changes.changed = compare(
                 findings, now_origin, load_previous_findings(session, previous.id), then_origin)

@@ -62,34 +62,27 @@ def page_key(url: str, origin: str) -> str:
     return url
 
 
-def finding_key(check_id: str, data: Mapping[str, object], page_url: str, viewport: str,
-                origin: str) -> Key:
-    rule = data.get("rule")
-    return (check_id, str(rule) if rule else "", page_key(page_url, origin), viewport)
-
-
-def _current(findings: Iterable[FindingView], origin: str) -> dict[Key, ChangedFinding]:
+def _index(findings: Iterable[ChangedFinding], origin: str) -> dict[Key, ChangedFinding]:
+    """The counted findings by identity (the first one of each identity kept)."""
     out: dict[Key, ChangedFinding] = {}
     for f in findings:
-        if f.outcome not in COUNTED:
-            continue
-        key = finding_key(f.check_id, f.data, f.page_url, f.viewport, origin)
-        out.setdefault(key, ChangedFinding(f.check_id, key[1], f.page_url, f.viewport,
-                                           f.outcome, f.message, f.id))
+        if f.outcome in COUNTED:
+            out.setdefault((f.check_id, f.rule, page_key(f.page, origin), f.viewport), f)
     return out
 
 
-def _previous(rows: Iterable[FindingKeyRow], origin: str) -> dict[Key, ChangedFinding]:
-    out: dict[Key, ChangedFinding] = {}
-    for r in rows:
-        if r.outcome not in COUNTED:
-            continue
-        page = str(r.data.get("page_url") or r.capture_url or "")
-        viewport = str(r.data.get("viewport") or r.capture_viewport or "")
-        key = finding_key(r.check_id, r.data, page, viewport, origin)
-        out.setdefault(key, ChangedFinding(r.check_id, key[1], page, viewport, r.outcome,
-                                           r.message, r.id))
-    return out
+def _of_view(f: FindingView) -> ChangedFinding:
+    rule = f.data.get("rule")
+    return ChangedFinding(f.check_id, str(rule) if rule else "", f.page_url, f.viewport,
+                          f.outcome, f.message, f.id)
+
+
+def _of_row(r: FindingKeyRow) -> ChangedFinding:
+    rule = r.data.get("rule")
+    return ChangedFinding(r.check_id, str(rule) if rule else "",
+                          str(r.data.get("page_url") or r.capture_url or ""),
+                          str(r.data.get("viewport") or r.capture_viewport or ""),
+                          r.outcome, r.message, r.id)
 
 
 def compare(current: Iterable[FindingView], current_origin: str,
@@ -97,8 +90,8 @@ def compare(current: Iterable[FindingView], current_origin: str,
                 list[ChangedFinding], list[ChangedFinding],
                 list[tuple[ChangedFinding, ChangedFinding]]]:
     """(new, fixed, changed outcome) findings between the previous scan and this one."""
-    now = _current(current, current_origin)
-    before = _previous(previous, previous_origin)
+    now = _index(map(_of_view, current), current_origin)
+    before = _index(map(_of_row, previous), previous_origin)
     new = [f for k, f in now.items() if k not in before]
     fixed = [f for k, f in before.items() if k not in now]
     changed = [(before[k], f) for k, f in now.items()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import datetime
+
+from vigie.registry import slugify as registry_slugify
 
 # The observatory's palette → DSFR badge classes (gray is the neutral badge without icon).
 BADGE_CLASS = {
@@ -43,10 +44,8 @@ NOT_SET = "Non renseigné"
 
 
 def slugify(text: str) -> str:
-    """ASCII, lowercase, hyphens: for file names built from free text (ministry names)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:80].rstrip("-") or "sans-nom"
+    """The registry's slug, bounded, for file names built from free text (ministry names)."""
+    return registry_slugify(text)[:80].rstrip("-") or "sans-nom"
 
 
 def when(value: datetime | None) -> str:

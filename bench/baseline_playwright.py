@@ -36,6 +36,7 @@ from typing import Any
 
 from playwright.async_api import BrowserContext, Page, async_playwright
 
+from core.settings import DESKTOP, MOBILE, Settings
 from crawler.browser import BrowserNotFound, find_browser
 from crawler.collect import (
     AXE_OPTIONS,
@@ -45,7 +46,6 @@ from crawler.collect import (
     axe_source,
     collect_page,
 )
-from vigie.settings import DESKTOP, MOBILE, Settings
 
 EXTRAS = ("collector", "locale", "screenshot", "content", "vigie")
 AXE_PLAIN = """async (options) => {

@@ -7,7 +7,7 @@ Défenseur des droits. The observatory counts a declaration as admissible when i
 level, offers a contact, shows the global rate and is less than three years old.
 
 One finding per service scan. Text is read from the collector's rendered text with quoted code
-(``code_texts``) removed, normalised with :func:`vigie.text.normalise_text`.
+(``code_texts``) removed, normalised with :func:`core.text.normalise_text`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from checks.pagetext import (
     third_party_lines,
 )
 from checks.registry import check
-from vigie.text import normalise_text
+from core.text import normalise_text
 
 EXPIRY_YEARS = 3
 

@@ -23,7 +23,7 @@ from checks.html import dicts, element_html, quoted_as_code, strings
 from checks.inputs import CaptureView, ServiceCaptures
 from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
-from vigie.text import normalise_text
+from core.text import normalise_text
 
 FC, FC_PLUS, PRO = "franceconnect", "franceconnect_plus", "proconnect"
 PROVIDERS = (FC, FC_PLUS, PRO)

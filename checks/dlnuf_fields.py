@@ -22,7 +22,7 @@ from urllib.parse import urldefrag
 from checks.inputs import CaptureView, ServiceCaptures
 from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
-from vigie.text import normalise_text
+from core.text import normalise_text
 
 MAX_FIELDS_AS_EVIDENCE = 50
 

@@ -21,7 +21,7 @@ from typing import Any
 from checks.inputs import CaptureView, ServiceCaptures
 from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
-from vigie.text import normalise_text
+from core.text import normalise_text
 
 LEVELS = ("detected", "partial", "not_detected")
 # Score weights: the two mandatory State blocks and the DSFR styles weigh most.

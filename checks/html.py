@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from checks.inputs import CaptureView
-from vigie.text import normalise_text
+from core.text import normalise_text
 
 MAX_SNIPPET = 600
 # A collector CSS path that goes through a code element.

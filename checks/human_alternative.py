@@ -30,7 +30,7 @@ from checks.pagetext import (
     third_party_lines,
 )
 from checks.registry import check
-from vigie.text import normalise_text
+from core.text import normalise_text
 
 REGION = "FR"
 DEFENSEUR_DES_DROITS = "+33969390000"  # 09 69 39 00 00

@@ -20,7 +20,7 @@ from checks.html import dicts, element_html, quoted_as_code, strings
 from checks.inputs import CaptureView, ServiceCaptures
 from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
-from vigie.text import normalise_text
+from core.text import normalise_text
 
 JDMA_HOSTS = frozenset({
     "jedonnemonavis.numerique.gouv.fr",

@@ -16,7 +16,7 @@ from typing import Any
 from checks.inputs import CaptureView
 from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
-from vigie.text import normalise_text
+from core.text import normalise_text
 
 # Rounding of fractional layout widths gives a pixel or two of scroll width: not a real
 # horizontal scroll. Anything wider means content a user must scroll sideways to read.

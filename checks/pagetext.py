@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from checks.inputs import CaptureView, ServiceCaptures
-from vigie.text import normalise_text, without
+from core.text import normalise_text, without
 
 MAX_SNIPPET = 300
 MIN_CODE_CHARS = 4  # shorter quoted code ("h1", "fr") would erase ordinary words

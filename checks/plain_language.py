@@ -20,7 +20,7 @@ from textstat.backend import counts, metrics
 from checks.inputs import CaptureView
 from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
-from vigie.text import normalise_text
+from core.text import normalise_text
 
 # textstat's backend functions take the language as an argument: textstat.set_lang() is global
 # state shared with any other user of textstat, so it is never relied on (nor changed) here.

@@ -17,12 +17,12 @@ from checks.inputs import CaptureView, ServiceCaptures, ServiceInfo
 from checks.model import Finding, Outcome
 from checks.registry import CheckSpec, all_checks
 from storage.artifacts import ArtifactStore
+from storage.context import Storage
 from storage.db import transaction
 from storage.models import Evidence as EvidenceRow
 from storage.models import Finding as FindingRow
 from storage.models import PageCapture, ServiceScan
 from storage.repository import service_scan_ids
-from vigie.context import Storage
 
 
 def _aware(when: datetime | None) -> datetime | None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
-from vigie.text import normalise_text
+from core.text import normalise_text
 
 # Order matters: the first kind whose pattern matches wins.
 KEY_PAGE_PATTERNS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from storage.context import Storage
 from storage.db import transaction
 from storage.repository import (
     CaptureRecord,
@@ -16,7 +17,6 @@ from storage.repository import (
     save_capture,
     start_service_scan,
 )
-from vigie.context import Storage
 
 Listener = Callable[[str, dict[str, Any]], None]
 

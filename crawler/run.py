@@ -7,13 +7,13 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
+from core.settings import Settings
+from core.version import __version__
 from crawler.browser import BrowserChoice
 from crawler.collect import axe_version
 from crawler.recorder import Listener, Recorder
 from crawler.spider import ServiceTarget, VigieSpider
-from vigie import __version__
-from vigie.context import Storage
-from vigie.settings import Settings
+from storage.context import Storage
 
 HANDLER = "crawler.handler.VigieDownloadHandler"
 

@@ -21,6 +21,8 @@ from scrapy.http import Response
 from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
+from core.settings import Settings
+from core.version import __version__
 from crawler.collect import collect_page
 from crawler.discovery import canonical, key_pages
 from crawler.handler import PageBudgetExceeded, remove_interception
@@ -28,8 +30,6 @@ from crawler.policy import PolicyViolation, check_url
 from crawler.recorder import Recorder
 from storage.models import CaptureOutcome
 from storage.repository import CaptureRecord
-from vigie import __version__
-from vigie.settings import Settings
 
 
 def _tls(details: Any) -> dict[str, Any] | None:

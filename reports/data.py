@@ -71,7 +71,7 @@ def load_run(session: Session, run: ScanRun) -> dict[str, Any]:
 
 def load_indicators(session: Session, slug_of: dict[int, str]) -> list[dict[str, Any]]:
     """Indicator values of the given service scans (id -> service slug), in registry order."""
-    from checks.indicators.registry import all_indicators
+    from indicators.registry import all_indicators
 
     order = {spec.slug: i for i, spec in enumerate(all_indicators())}
     rows = session.scalars(

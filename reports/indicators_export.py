@@ -17,8 +17,8 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from checks.indicators.model import NEEDS_REVIEW, NOT_MEASURED
-from checks.indicators.registry import IndicatorSpec, all_indicators
+from indicators.model import NEEDS_REVIEW, NOT_MEASURED
+from indicators.registry import IndicatorSpec, all_indicators
 
 SCHEMA = "vigie-indicators/1"
 IDENTITY_COLUMNS = ("Ref_Demarche", "Nom_Demarche", "URL_Demarche", "Nom_Ministere",

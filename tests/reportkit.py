@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from reports.site.build import write_site
+from storage.context import Storage
 from storage.models import ScanRun
 from tests.conftest import SITES, run_vigie
-from vigie.context import Storage
 from vigie.demo.catalog import SITES_DIR
 from vigie.demo.server import SiteServer
-from vigie.settings import Settings
 
 FAST = {"VIGIE_NAVIGATION_TIMEOUT": "6", "VIGIE_CALL_TIMEOUT": "6", "VIGIE_PAGE_BUDGET": "20",
         "VIGIE_DOWNLOAD_DELAY": "0", "VIGIE_DATABASE_URL": ""}

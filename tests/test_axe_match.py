@@ -17,12 +17,12 @@ import pytest
 from playwright.async_api import async_playwright
 from sqlalchemy import select
 
+from core.settings import DESKTOP, Settings
 from crawler.collect import axe_source
+from storage.context import Storage
 from storage.models import Finding, PageCapture
 from tests.conftest import SITES, run_vigie
-from vigie.context import Storage
 from vigie.demo.server import SiteServer
-from vigie.settings import DESKTOP, Settings
 
 pytestmark = pytest.mark.browser
 

@@ -243,7 +243,7 @@ def test_runner_finding_uses_only_documented_keys(store: ArtifactStore) -> None:
     ("version 4.1", None),
 ])
 def test_parse_date(text: str, day: date | None) -> None:
-    from vigie.text import normalise_text
+    from core.text import normalise_text
 
     assert parse_date(normalise_text(text)) == day
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from checks.indicators.registry import all_indicators
+from core.settings import Settings
+from indicators.registry import all_indicators
+from storage.context import Storage
 from storage.models import Finding, IndicatorValue, PageCapture, ScanRun, Service, ServiceScan
 from tests.conftest import run_vigie
-from vigie.context import Storage
 from vigie.demo.catalog import referenced_sites
-from vigie.settings import Settings
 
 pytestmark = pytest.mark.browser
 

@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from checks.indicators import runner
-from checks.indicators.registry import all_indicators
+from core.settings import Settings
+from indicators import runner
+from indicators.registry import all_indicators
+from storage.context import Storage
 from storage.db import transaction
 from storage.models import Finding, IndicatorValue, ScanRun, Service, ServiceScan
 from tests.conftest import run_vigie
-from vigie.context import Storage
-from vigie.settings import Settings
 
 FINDINGS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     "conforme": [

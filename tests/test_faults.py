@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from core.settings import Settings
+from storage.context import SchemaOutOfDate, Storage
 from storage.models import PageCapture, ScanRun, ServiceScan
 from tests.conftest import ROOT, run_vigie
-from vigie.context import SchemaOutOfDate, Storage
 from vigie.demo.server import SiteServer
-from vigie.settings import Settings
 
 pytestmark = pytest.mark.browser
 PAGES = 8

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from checks.indicators.registry import (
+from checks.registry import all_checks
+from indicators.registry import (
     COMMON_LEVELS,
     INDICATOR_MODULES,
     IndicatorSpec,
     all_indicators,
 )
-from checks.registry import all_checks
 
 DOCS = (Path(__file__).resolve().parent.parent / "docs" / "indicators.md").read_text("utf-8")
 OBSERVATORY_LABELS = {  # the observatory's own labels, which its table matches exactly
@@ -59,9 +59,9 @@ def test_official_levels_use_the_observatory_labels() -> None:
 
 
 def test_a_crashing_rule_gives_not_measured_with_one_line() -> None:
-    from checks.indicators import runner
-    from checks.indicators.model import ScanFindings
-    from checks.indicators.registry import get_indicator
+    from indicators import runner
+    from indicators.model import ScanFindings
+    from indicators.registry import get_indicator
 
     spec = get_indicator("dsfr")
 

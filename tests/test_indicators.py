@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from checks.indicators.model import NEEDS_REVIEW, NOT_MEASURED, FindingRef, Result, ScanFindings
-from checks.indicators.registry import get_indicator
+from indicators.model import NEEDS_REVIEW, NOT_MEASURED, FindingRef, Result, ScanFindings
+from indicators.registry import get_indicator
 
 _ids = itertools.count(1)
 
@@ -72,7 +72,7 @@ def test_handicap_asks_a_person_when_the_declaration_was_not_captured() -> None:
 
 
 def test_every_indicator_is_not_measured_without_findings_or_when_its_check_errored() -> None:
-    from checks.indicators.registry import all_indicators
+    from indicators.registry import all_indicators
 
     for spec in all_indicators():
         assert spec.evaluate(ScanFindings([])).level == NOT_MEASURED, spec.slug
@@ -245,8 +245,8 @@ def test_plain_language_takes_the_median_of_distinct_pages() -> None:
 
 
 def test_a_rule_returning_an_unknown_level_fails_loudly() -> None:
-    from checks.indicators.model import Result
-    from checks.indicators.registry import IndicatorSpec
+    from indicators.model import Result
+    from indicators.registry import IndicatorSpec
 
     spec = get_indicator("dsfr")
     broken = IndicatorSpec(**{**spec.__dict__, "rule": lambda _: Result("bof", "x")})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.text import normalise_text
 from crawler.discovery import key_pages
 from crawler.policy import PolicyViolation, check_url, is_allowed
-from vigie.text import normalise_text
 
 
 @pytest.mark.parametrize("url", [

@@ -10,11 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
-from storage.db import transaction
-from storage.models import Service
-from vigie.cli_services import services_app
-from vigie.context import Storage
-from vigie.registry import (
+from core.settings import Settings
+from services import (
     RegistryError,
     RegistryIssue,
     ServiceSpec,
@@ -23,7 +20,10 @@ from vigie.registry import (
     parse_services_yaml,
     upsert_services,
 )
-from vigie.settings import Settings
+from storage.context import Storage
+from storage.db import transaction
+from storage.models import Service
+from vigie.cli_services import services_app
 
 runner = CliRunner()
 

@@ -19,7 +19,7 @@ import lxml.html
 import pytest
 from sqlalchemy import select
 
-from checks.indicators.registry import all_indicators
+from indicators.registry import all_indicators
 from reports.site.build import CSP
 from storage.models import Finding, IndicatorValue, PageCapture, Service, ServiceScan
 from tests.conftest import ROOT

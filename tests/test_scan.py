@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import select
 
 from checks.registry import all_checks
+from core.settings import Settings
+from storage.context import Storage
 from storage.models import Finding, PageCapture, ScanRun, ServiceScan
 from tests.conftest import run_vigie
-from vigie.context import Storage
 from vigie.demo.server import SiteServer
-from vigie.settings import Settings
 
 pytestmark = pytest.mark.browser
 

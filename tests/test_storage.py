@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from core.settings import Settings
 from storage.artifacts import ArtifactStore
+from storage.context import SchemaOutOfDate, Storage
 from storage.db import transaction
 from storage.migrate import current_revision, head_revision
 from storage.models import CaptureOutcome, CloseReason, Service, ServiceScan
@@ -20,8 +22,6 @@ from storage.repository import (
     finish_service_scan,
     save_capture,
 )
-from vigie.context import SchemaOutOfDate, Storage
-from vigie.settings import Settings
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from core.settings import Settings
+from core.version import __version__
 from crawler.browser import BrowserNotFound
-from vigie import __version__
+from storage.context import Storage
 from vigie.cli_services import services_app
-from vigie.context import Storage
-from vigie.settings import Settings
 
 app = typer.Typer(help="Vigie: evidence about the quality of French public online services.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -83,7 +83,7 @@ class ScanProgress:
 
 def run_scan(settings: Settings, services_file: Path | None, only: list[str] | None,
              trigger: str = "manual") -> int:
-    from vigie.registry import RegistryError, load_services, upsert_services
+    from services import RegistryError, load_services, upsert_services
     from vigie.scan import UnknownServices, scan, select_services
 
     specs = None
@@ -180,8 +180,8 @@ def recheck(run: RunOpt = "latest", data_dir: DataDir = None,
             check: Annotated[list[str] | None, typer.Option(help="Only this check id.")] = None
             ) -> None:
     """Recompute a stored run's findings and indicators from its captures (no browser)."""
-    from checks.indicators.runner import compute_indicators
     from checks.runner import run_checks
+    from indicators.runner import compute_indicators
     from storage.repository import resolve_run
 
     storage = Storage.open(_settings(data_dir))

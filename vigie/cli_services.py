@@ -11,11 +11,11 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import select
 
+from core.settings import Settings
+from services import RegistryError, ServiceSpec, load_services, upsert_services
+from storage.context import SchemaOutOfDate, Storage
 from storage.db import transaction
 from storage.models import Service
-from vigie.context import SchemaOutOfDate, Storage
-from vigie.registry import RegistryError, ServiceSpec, load_services, upsert_services
-from vigie.settings import Settings
 
 ISSUES_EXIT_CODE = 2
 

@@ -10,16 +10,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from checks.indicators.runner import compute_indicators
 from checks.runner import run_checks
 from crawler.browser import BrowserChoice, find_browser
 from crawler.recorder import Listener
 from crawler.run import run_crawl, tool_versions
 from crawler.spider import ServiceTarget
+from indicators.runner import compute_indicators
+from storage.context import Storage
 from storage.db import transaction
 from storage.models import CloseReason, PageCapture, ScanRun, Service, ServiceScan
 from storage.repository import create_run, finish_run, interrupt_dead_runs
-from vigie.context import Storage
 
 # Close reasons that mean Vigie itself failed (the exit code reports them), as opposed to
 # facts about a service (unreachable, robots...) which are findings.

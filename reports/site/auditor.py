@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from checks.indicators.handicap import REASONS_FR  # the words of the handicap rule
+from indicators.handicap import REASONS_FR  # the words of the handicap rule
 from reports.site import labels
 from reports.site.load import FindingView, ServiceRow
 

@@ -18,8 +18,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy.orm import Session
 
-from checks.indicators.registry import COMMON_LEVELS, IndicatorSpec, all_indicators
 from checks.registry import all_checks
+from indicators.registry import COMMON_LEVELS, IndicatorSpec, all_indicators
 from reports.site import labels
 from reports.site.assets import copy_screenshot, copy_static
 from reports.site.auditor import AuditorRow, auditor_row, group_by_rgaa
@@ -37,8 +37,8 @@ from reports.site.load import (
     previous_scans,
     start_url,
 )
+from storage.context import Storage
 from storage.models import ScanRun, ServiceScan
-from vigie.context import Storage
 
 # The same policy is sent as an HTTP header by `vigie serve` (reports/site/serve.py).
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from vigie.registry import slugify as registry_slugify
+from services import slugify as registry_slugify
 
 # The observatory's palette → DSFR badge classes (gray is the neutral badge without icon).
 BADGE_CLASS = {

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from checks.indicators.registry import IndicatorSpec
+from indicators.registry import IndicatorSpec
 from reports.site import labels
 from storage.models import Finding, IndicatorValue, PageCapture, ScanRun, ServiceScan
 

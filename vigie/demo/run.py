@@ -8,10 +8,10 @@ from typing import Any
 
 from rich.console import Console
 
+from core.settings import Settings
 from vigie.demo.catalog import SITES_DIR, render_services_yaml
 from vigie.demo.server import DemoSites
 from vigie.demo.tls import make_certificate
-from vigie.settings import Settings
 
 HTTPS_SITES = ("bon-service",)  # served over HTTPS, to show what a valid certificate gives
 # The demo scans twice so that the report has a history and changes to show: a first pass
@@ -56,9 +56,9 @@ def scan_pass(settings: Settings, services_file: Path) -> None:
 
 def run_demo(out: Path, console: Console) -> int:
     from reports.site.build import write_site
+    from storage.context import Storage
     from storage.repository import resolve_run
     from vigie.cli import run_scan
-    from vigie.context import Storage
 
     out.mkdir(parents=True, exist_ok=True)
     cert = make_certificate(out / "tls")

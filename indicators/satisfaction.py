@@ -6,8 +6,8 @@ there, where, and which JDMA product and button ids it carries.
 
 from __future__ import annotations
 
-from checks.indicators.model import NEEDS_REVIEW, Level, Result, ScanFindings
-from checks.indicators.registry import indicator
+from indicators.model import NEEDS_REVIEW, Level, Result, ScanFindings
+from indicators.registry import indicator
 
 CHECK = "jdma-button"
 

@@ -5,8 +5,8 @@ The rate is the one the declaration states: Vigie never computes a conformance r
 
 from __future__ import annotations
 
-from checks.indicators.model import NEEDS_REVIEW, Level, Result, ScanFindings
-from checks.indicators.registry import indicator
+from indicators.model import NEEDS_REVIEW, Level, Result, ScanFindings
+from indicators.registry import indicator
 
 CHECK = "a11y-declaration"
 REASONS_FR = {

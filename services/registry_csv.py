@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from vigie.registry import (
+from services.registry import (
     BAD,
     IssueLog,
     ServiceSpec,

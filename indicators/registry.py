@@ -6,23 +6,23 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from checks.indicators.model import NEEDS_REVIEW, NOT_MEASURED, Level, Result, ScanFindings
+from indicators.model import NEEDS_REVIEW, NOT_MEASURED, Level, Result, ScanFindings
 
 RuleFunc = Callable[[ScanFindings], Result]
 
 # The one place where indicator modules are listed, in the order reports show them:
 # the observatory's indicators first, then Vigie's own (« non officiel »).
 INDICATOR_MODULES = (
-    "checks.indicators.online",
-    "checks.indicators.satisfaction",
-    "checks.indicators.handicap",
-    "checks.indicators.dlnuf",
-    "checks.indicators.auth",
-    "checks.indicators.alternative",
-    "checks.indicators.mobile",
-    "checks.indicators.dsfr",
-    "checks.indicators.availability",
-    "checks.indicators.plain_language",
+    "indicators.online",
+    "indicators.satisfaction",
+    "indicators.handicap",
+    "indicators.dlnuf",
+    "indicators.auth",
+    "indicators.alternative",
+    "indicators.mobile",
+    "indicators.dsfr",
+    "indicators.availability",
+    "indicators.plain_language",
 )
 
 _REGISTRY: dict[str, IndicatorSpec] = {}

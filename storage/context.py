@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.settings import Settings
 from storage.artifacts import ArtifactStore
 from storage.db import make_engine, session_factory
 from storage.migrate import current_revision, head_revision, upgrade
-from vigie.settings import Settings
 
 
 class SchemaOutOfDate(RuntimeError):

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.indicators.model import (
+from indicators.model import (
     NEEDS_REVIEW,
     NOT_MEASURED,
     Level,
     Result,
     ScanFindings,
 )
-from checks.indicators.registry import indicator
+from indicators.registry import indicator
 
 UNREACHABLE = {"http_error", "timeout", "unreachable", "certificate_refused"}
 

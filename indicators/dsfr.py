@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from checks.indicators.model import NOT_MEASURED, Level, Result, ScanFindings
-from checks.indicators.registry import indicator
+from indicators.model import NOT_MEASURED, Level, Result, ScanFindings
+from indicators.registry import indicator
 
 CHECK = "dsfr"
 LEVELS = {"detected": "detected", "partial": "partial", "not_detected": "not_detected"}

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vigie import __version__
+from core.version import __version__
 
 CONTACT_URL = "https://github.com/vigie-observatoire/vigie"
 

@@ -5,14 +5,14 @@ One visit per run: this is not the observatory's uptime rate, which needs contin
 
 from __future__ import annotations
 
-from checks.indicators.model import (
+from indicators.model import (
     NEEDS_REVIEW,
     NOT_MEASURED,
     Level,
     Result,
     ScanFindings,
 )
-from checks.indicators.registry import indicator
+from indicators.registry import indicator
 
 CHECK = "availability"
 DEGRADED = {"plain_http", "tls_unknown", "certificate_expiring"}

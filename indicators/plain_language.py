@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from statistics import median
 
-from checks.indicators.model import NOT_MEASURED, FindingRef, Level, Result, ScanFindings
-from checks.indicators.registry import indicator
+from indicators.model import NOT_MEASURED, FindingRef, Level, Result, ScanFindings
+from indicators.registry import indicator
 
 CHECK = "plain-language"
 

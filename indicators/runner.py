@@ -8,12 +8,12 @@ from collections import Counter
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from checks.indicators.model import NOT_MEASURED, FindingRef, Result, ScanFindings
-from checks.indicators.registry import IndicatorSpec, all_indicators
+from indicators.model import NOT_MEASURED, FindingRef, Result, ScanFindings
+from indicators.registry import IndicatorSpec, all_indicators
+from storage.context import Storage
 from storage.db import transaction
 from storage.models import Finding, IndicatorValue, ServiceScan
 from storage.repository import service_scan_ids
-from vigie.context import Storage
 
 
 def scan_findings(session: Session, scan: ServiceScan) -> ScanFindings:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from checks.indicators.model import NEEDS_REVIEW, NOT_MEASURED, Level, Result, ScanFindings
-from checks.indicators.registry import indicator
+from indicators.model import NEEDS_REVIEW, NOT_MEASURED, Level, Result, ScanFindings
+from indicators.registry import indicator
 
 CHECK = "mobile"
 

@@ -2,7 +2,7 @@
 
 A registry file is edited by hand or exported from a spreadsheet, so every problem is
 reported at once, each with its file, line and field (`RegistryIssue`), instead of
-stopping at the first one. The CSV reader lives in `vigie.registry_csv`; the value
+stopping at the first one. The CSV reader lives in `services.registry_csv`; the value
 checks below are shared by both formats so that they accept exactly the same values.
 """
 
@@ -617,7 +617,7 @@ def load_services(path: Path) -> list[ServiceSpec]:
         raise RegistryError([RegistryIssue(file, 1, "file", f"cannot read: {reason}")]) from None
     text = decode_registry(data, file)
     if suffix == ".csv":
-        from vigie.registry_csv import parse_services_csv  # it imports this module
+        from services.registry_csv import parse_services_csv  # it imports this module
 
         return parse_services_csv(text, file)
     return parse_services_yaml(text, file)

@@ -6,8 +6,8 @@ to reach the administration, by phone or at a desk. E-mail and web forms do not 
 
 from __future__ import annotations
 
-from checks.indicators.model import NEEDS_REVIEW, Level, Result, ScanFindings
-from checks.indicators.registry import indicator
+from indicators.model import NEEDS_REVIEW, Level, Result, ScanFindings
+from indicators.registry import indicator
 
 CHECK = "human-alternative"
 

@@ -20,11 +20,10 @@ from urllib.parse import urlsplit
 from checks.inputs import CaptureView, ServiceCaptures
 from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
+from core.errors import ErrorKind
 
 EXPIRY_WARNING_DAYS = 30  # fewer whole days left than this: renewal is due, a person checks
 UNREACHABLE = ("error", "timeout")
-# Chromium's net errors for a certificate it refused (ignore_https_errors is off).
-_CERT_ERRORS = ("ERR_CERT_", "ERR_SSL_", "ERR_BAD_SSL_CLIENT_AUTH_CERT")
 REFERENCES = ("ANSSI-TLS",)  # ANSSI's recommendations for TLS
 
 
@@ -81,7 +80,7 @@ def _judge(capture: CaptureView, https: bool | None,
            cert: dict[str, Any] | None) -> tuple[Outcome, str, str]:
     """(outcome, reason code, French message) for the start page capture."""
     status, error = capture.http_status, capture.error or ""
-    if capture.outcome in UNREACHABLE and any(e in error for e in _CERT_ERRORS):
+    if capture.outcome in UNREACHABLE and capture.error_kind == ErrorKind.tls_refused:
         return (Outcome.fail, "certificate_refused",
                 f"Le navigateur refuse le certificat TLS du site : {error[:300]}")
     if status is not None and status >= 400:

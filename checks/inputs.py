@@ -31,6 +31,7 @@ class CaptureView:
     artifacts: ArtifactStore = field(repr=False)
     redirect_chain: list[dict[str, Any]] = field(default_factory=list)  # [{url, status}]
     captured_at: datetime | None = None  # when the capture was made (UTC)
+    error_kind: str | None = None  # core.errors.ErrorKind of a failed capture
 
     @property
     def url(self) -> str:

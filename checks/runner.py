@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import traceback
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
-
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from checks.inputs import CaptureView, ServiceCaptures, ServiceInfo
 from checks.model import Finding, Outcome
@@ -19,10 +18,19 @@ from checks.registry import CheckSpec, all_checks
 from storage.artifacts import ArtifactStore
 from storage.context import Storage
 from storage.db import transaction
-from storage.models import Evidence as EvidenceRow
-from storage.models import Finding as FindingRow
-from storage.models import PageCapture, ServiceScan
-from storage.repository import service_scan_ids
+from storage.findings import (
+    EvidenceRecord,
+    FindingRecord,
+    captures_of_scan,
+    replace_findings,
+    service_of_scan,
+)
+from storage.runs import service_scan_ids
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.models import PageCapture
 
 
 def _aware(when: datetime | None) -> datetime | None:
@@ -30,23 +38,22 @@ def _aware(when: datetime | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when and when.tzinfo is None else when
 
 
-def load_inputs(session: Session, artifacts: ArtifactStore, scan: ServiceScan) -> ServiceCaptures:
-    captures = session.scalars(
-        select(PageCapture).where(PageCapture.service_scan_id == scan.id).order_by(PageCapture.id)
-    ).all()
-    views = [
-        CaptureView(
-            id=c.id, viewport=c.viewport, page_kind=c.page_kind, requested_url=c.requested_url,
-            final_url=c.final_url, outcome=c.outcome, http_status=c.http_status, error=c.error,
-            title=c.title, summary=c.summary or {}, timings=c.timings or {},
-            tool_versions=c.tool_versions or {}, screenshot_sha256=c.screenshot_sha256,
-            html_sha256=c.html_sha256, axe_sha256=c.axe_sha256,
-            collector_sha256=c.collector_sha256, artifacts=artifacts,
-            redirect_chain=c.redirect_chain or [], captured_at=_aware(c.started_at),
-        )
-        for c in captures
-    ]
-    s = scan.service
+def capture_view(c: PageCapture, artifacts: ArtifactStore) -> CaptureView:
+    return CaptureView(
+        id=c.id, viewport=c.viewport, page_kind=c.page_kind, requested_url=c.requested_url,
+        final_url=c.final_url, outcome=c.outcome, http_status=c.http_status, error=c.error,
+        error_kind=c.error_kind, title=c.title, summary=c.summary or {},
+        timings=c.timings or {}, tool_versions=c.tool_versions or {},
+        screenshot_sha256=c.screenshot_sha256, html_sha256=c.html_sha256,
+        axe_sha256=c.axe_sha256, collector_sha256=c.collector_sha256, artifacts=artifacts,
+        redirect_chain=c.redirect_chain or [], captured_at=_aware(c.started_at),
+    )
+
+
+def load_inputs(session: Session, artifacts: ArtifactStore, service_scan_id: int
+                ) -> ServiceCaptures:
+    views = [capture_view(c, artifacts) for c in captures_of_scan(session, service_scan_id)]
+    s = service_of_scan(session, service_scan_id)
     info = ServiceInfo(slug=s.slug, name=s.name, start_url=s.start_url, jdma_id=s.jdma_id,
                        declared=s.declared or {})
     return ServiceCaptures(info, views)
@@ -69,18 +76,26 @@ def evaluate(spec: CheckSpec, inputs: ServiceCaptures) -> list[Finding]:
     return out
 
 
-def _store(session: Session, scan_id: int, spec: CheckSpec, finding: Finding) -> None:
-    row = FindingRow(
-        service_scan_id=scan_id, page_capture_id=finding.page_capture_id, check_id=spec.id,
-        check_version=spec.version, outcome=finding.outcome.value, severity=finding.severity,
-        message=finding.message, references=list(finding.references), data=finding.data,
-    )
-    row.evidence = [
-        EvidenceRow(kind=e.kind, url=e.url, selector=e.selector, snippet=e.snippet,
-                    artifact_sha256=e.artifact_sha256, extra=e.extra)
-        for e in finding.evidence
-    ]
-    session.add(row)
+def record(spec: CheckSpec, finding: Finding) -> FindingRecord:
+    return FindingRecord(
+        check_id=spec.id, check_version=spec.version, outcome=finding.outcome.value,
+        message=finding.message, severity=finding.severity,
+        references=list(finding.references), data=finding.data,
+        page_capture_id=finding.page_capture_id,
+        evidence=[EvidenceRecord(e.kind, e.url, e.selector, e.snippet, e.artifact_sha256,
+                                 e.extra) for e in finding.evidence])
+
+
+def judge_service_scan(storage: Storage, service_scan_id: int, specs: Sequence[CheckSpec]
+                       ) -> Counter[str]:
+    """Replace one service scan's findings, all at once or not at all (one transaction)."""
+    totals: Counter[str] = Counter()
+    with transaction(storage.sessions) as session:
+        inputs = load_inputs(session, storage.artifacts, service_scan_id)
+        records = [record(spec, f) for spec in specs for f in evaluate(spec, inputs)]
+        replace_findings(session, service_scan_id, [s.id for s in specs], records)
+    totals.update(r.outcome for r in records)
+    return totals
 
 
 def run_checks(storage: Storage, run_id: int, check_ids: list[str] | None = None) -> Counter[str]:
@@ -90,16 +105,5 @@ def run_checks(storage: Storage, run_id: int, check_ids: list[str] | None = None
     with storage.sessions() as session:
         scan_ids = service_scan_ids(session, run_id)
     for scan_id in scan_ids:
-        # One transaction per service scan: its findings are replaced all at once or not at all.
-        with transaction(storage.sessions) as session:
-            scan = session.get_one(ServiceScan, scan_id)
-            inputs = load_inputs(session, storage.artifacts, scan)
-            session.execute(delete(FindingRow).where(
-                FindingRow.service_scan_id == scan_id,
-                FindingRow.check_id.in_([s.id for s in specs]),
-            ))
-            for spec in specs:
-                for finding in evaluate(spec, inputs):
-                    _store(session, scan_id, spec, finding)
-                    totals[finding.outcome.value] += 1
+        totals.update(judge_service_scan(storage, scan_id, specs))
     return totals

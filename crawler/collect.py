@@ -19,6 +19,9 @@ from typing import Any, TypeVar
 
 from playwright.async_api import Page
 
+from core.errors import ErrorKind
+from crawler.failures import describe, failure_of
+
 ASSETS = Path(__file__).parent / "assets"
 AXE_DIR = ASSETS / "axe-core"
 COLLECTOR_LIMITS = {
@@ -88,9 +91,11 @@ async def collect_page(
         try:
             return await bounded(make(), call_timeout, name)
         except CallTimeout as exc:
-            result["errors"][name] = {"kind": "timeout", "message": str(exc)}
+            result["errors"][name] = {"kind": "timeout", "error_kind": ErrorKind.timeout.value,
+                                      "message": str(exc)}
         except Exception as exc:  # a page fault is evidence, not a crash
-            result["errors"][name] = {"kind": "error", "message": f"{type(exc).__name__}: {exc}"}
+            result["errors"][name] = {"kind": "error", "error_kind": failure_of(exc).kind.value,
+                                      "message": describe(exc)}
         finally:
             result["timings"][f"{name}_s"] = round(time.perf_counter() - started, 4)
         return None

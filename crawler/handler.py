@@ -25,11 +25,13 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
+from core.errors import CaptureTimeout
+
 logger = logging.getLogger(__name__)
 CLOSE_TIMEOUT = 10.0
 
 
-class PageBudgetExceeded(Exception):
+class PageBudgetExceeded(CaptureTimeout):
     pass
 
 

@@ -1,18 +1,56 @@
-"""Downloader middleware: a request whose service has spent its time budget is not sent."""
+"""Downloader middlewares: requests that must not be sent end as typed failures.
+
+Both exceptions are Scrapy ``IgnoreRequest``s (Scrapy drops the request and calls the errback)
+and Vigie ``CaptureFailure``s (the spider records their kind without reading their text).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.robotstxt import RobotParser
 
-from crawler.spider import ServiceBudgetExhausted
+from core.errors import BlockedByRobots, ServiceBudgetSpent
+from crawler.budget import ServiceClock
+from crawler.context import context_of
+
+ROBOTS_MESSAGE = "disallowed by robots.txt"
+
+
+class ServiceBudgetExhausted(IgnoreRequest, ServiceBudgetSpent):
+    pass
+
+
+class RobotsDisallowed(IgnoreRequest, BlockedByRobots):
+    pass
 
 
 class ServiceBudgetMiddleware:
-    def process_request(self, request: Request, spider: Any) -> None:
+    """A request whose service has spent its time budget is not sent."""
+
+    def __init__(self, clock: ServiceClock) -> None:
+        self.clock = clock
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ServiceBudgetMiddleware:
+        return cls(context_of(crawler).clock)
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
         info = request.meta.get("vigie")
-        if info and spider.budget_exhausted(info["service_scan_id"]):
+        if info and self.clock.exhausted(info["service_scan_id"]):
             raise ServiceBudgetExhausted(
-                f"service time budget of {spider.vs.service_budget:g} s spent before this page"
-            )
+                f"service time budget of {self.clock.budget:g} s spent before this page")
+
+
+class VigieRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, raising a typed refusal."""
+
+    def process_request_2(self, rp: RobotParser | None, request: Request) -> None:
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest:
+            raise RobotsDisallowed(ROBOTS_MESSAGE) from None

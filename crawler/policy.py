@@ -7,10 +7,12 @@ import socket
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from core.errors import BlockedByPolicy
+
 ALLOWED_SCHEMES = ("http", "https")
 
 
-class PolicyViolation(Exception):
+class PolicyViolation(BlockedByPolicy):
     """The URL is refused by the visiting policy; the message says why (shown to users)."""
 
 

@@ -7,13 +7,17 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
+from core.events import Listener
 from core.settings import Settings
 from core.version import __version__
 from crawler.browser import BrowserChoice
+from crawler.budget import ServiceClock
 from crawler.collect import axe_version
-from crawler.recorder import Listener, Recorder
-from crawler.spider import ServiceTarget, VigieSpider
+from crawler.context import CrawlContext, attach
+from crawler.recorder import Recorder
+from crawler.spider import VigieSpider
 from storage.context import Storage
+from storage.runs import ScanTarget
 
 HANDLER = "crawler.handler.VigieDownloadHandler"
 
@@ -44,7 +48,12 @@ def scrapy_settings(settings: Settings, browser: BrowserChoice) -> dict[str, Any
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "ERROR",
         "ITEM_PIPELINES": {"crawler.pipeline.CapturePipeline": 100},
-        "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.ServiceBudgetMiddleware": 50},
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawler.middlewares.ServiceBudgetMiddleware": 50,
+            # Scrapy's, raising a typed refusal (same priority as Scrapy's own).
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "crawler.middlewares.VigieRobotsTxtMiddleware": 100,
+        },
     }
 
 
@@ -65,15 +74,16 @@ def tool_versions() -> dict[str, str]:
     }
 
 
-def run_crawl(storage: Storage, settings: Settings, targets: list[ServiceTarget],
+def run_crawl(storage: Storage, settings: Settings, targets: list[ScanTarget],
               browser: BrowserChoice, listener: Listener | None = None) -> dict[str, Any]:
     """Crawl the targets into storage; returns Scrapy's stats. Once per process (Twisted)."""
     process = CrawlerProcess(
         {**scrapy_settings(settings, browser), "LOG_INSTALL_ROOT_HANDLER": False}
     )
     crawler = process.create_crawler(VigieSpider)
-    recorder = Recorder(storage, listener)
-    process.crawl(crawler, targets=targets, vigie_settings=settings, recorder=recorder)
+    attach(crawler, CrawlContext(Recorder(storage, listener),
+                                 ServiceClock(settings.service_budget)))
+    process.crawl(crawler, targets=targets, vigie_settings=settings)
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in stats.items()}

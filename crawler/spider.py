@@ -15,21 +15,33 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import scrapy
-from playwright.async_api import TimeoutError as PlaywrightTimeoutError
-from scrapy.exceptions import IgnoreRequest
+from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
+from core.errors import (
+    FAILURE_BY_KIND,
+    CaptureFailure,
+    CaptureTimeout,
+    ErrorKind,
+    HttpError,
+    NotHtml,
+)
+from core.outcomes import CaptureOutcome
 from core.settings import Settings
 from core.version import __version__
+from crawler.budget import ServiceClock
 from crawler.collect import collect_page
+from crawler.context import context_of
 from crawler.discovery import canonical, key_pages
-from crawler.handler import PageBudgetExceeded, remove_interception
+from crawler.failures import describe, failure_of
+from crawler.handler import remove_interception
 from crawler.policy import PolicyViolation, check_url
 from crawler.recorder import Recorder
-from storage.models import CaptureOutcome
-from storage.repository import CaptureRecord
+from crawler.signals import capture_stored
+from storage.captures import CaptureRecord
+from storage.runs import ScanTarget
 
 
 def _tls(details: Any) -> dict[str, Any] | None:
@@ -40,21 +52,9 @@ def _tls(details: Any) -> dict[str, Any] | None:
                                         "validTo")}
 
 
-class ServiceBudgetExhausted(IgnoreRequest):
-    pass
-
-
-@dataclass
-class ServiceTarget:
-    service_scan_id: int
-    slug: str
-    start_url: str
-    extra_urls: list[str] = field(default_factory=list)
-
-
 @dataclass
 class _ServiceState:
-    target: ServiceTarget
+    target: ScanTarget
     started: float
     seen: set[str] = field(default_factory=set)
     outstanding: int = 0
@@ -64,18 +64,27 @@ class _ServiceState:
 
 class VigieSpider(scrapy.Spider):
     name = "vigie"
+    recorder: Recorder  # both from the crawl's context (crawler.context), in from_crawler
+    clock: ServiceClock
 
-    def __init__(self, targets: list[ServiceTarget], vigie_settings: Settings,
-                 recorder: Recorder, **kwargs: Any) -> None:
+    def __init__(self, targets: list[ScanTarget], vigie_settings: Settings,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.targets = targets
         self.vs = vigie_settings
-        self.recorder = recorder
         self.states: dict[int, _ServiceState] = {}
         # A page shared by several services (a ministry's accessibility declaration, say) is
         # fetched once per run: (url, viewport) -> its record once made, None while in flight.
         self.fetched: dict[tuple[str, str], CaptureRecord | None] = {}
         self.waiting: dict[tuple[str, str], list[tuple[_ServiceState, str]]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> VigieSpider:
+        spider: VigieSpider = super().from_crawler(crawler, *args, **kwargs)
+        context = context_of(crawler)
+        spider.recorder, spider.clock = context.recorder, context.clock
+        crawler.signals.connect(spider.capture_saved, signal=capture_stored)
+        return spider
 
     # -- scheduling ---------------------------------------------------------------------------
 
@@ -83,6 +92,7 @@ class VigieSpider(scrapy.Spider):
         for target in self.targets:
             state = _ServiceState(target, started=time.monotonic())
             self.states[target.service_scan_id] = state
+            self.clock.start(target.service_scan_id)
             self.recorder.service_started(target.service_scan_id, target.slug)
             entries = [("start", target.start_url)] + [("extra", u) for u in target.extra_urls]
             for kind, url in entries:
@@ -104,7 +114,7 @@ class VigieSpider(scrapy.Spider):
         except PolicyViolation as exc:
             for viewport in self.vs.viewports:
                 state.outstanding += 1
-                yield self._record(state, viewport.name, kind, url, CaptureOutcome.blocked,
+                yield self._failed(state, viewport.name, kind, url, exc,
                                    error=f"blocked by policy: {exc}")
             return
         for viewport in self.vs.viewports:
@@ -147,10 +157,6 @@ class VigieSpider(scrapy.Spider):
                 },
             )
 
-    def budget_exhausted(self, service_scan_id: int) -> bool:
-        state = self.states.get(service_scan_id)
-        return state is not None and time.monotonic() - state.started > self.vs.service_budget
-
     # -- outcomes -----------------------------------------------------------------------------
 
     def parse_capture(self, response: Response) -> Iterable[Any]:
@@ -165,10 +171,10 @@ class VigieSpider(scrapy.Spider):
             try:
                 check_url(hop, allow_private=self.vs.allow_private)
             except PolicyViolation as exc:
-                yield from self._done(self._record(
-                    state, info["viewport"], info["kind"], info["requested_url"],
-                    CaptureOutcome.blocked, error=f"redirected to {hop}: {exc}",
-                    final_url=hop, redirect_chain=redirects))
+                yield from self._done(self._failed(
+                    state, info["viewport"], info["kind"], info["requested_url"], exc,
+                    error=f"redirected to {hop}: {exc}", final_url=hop,
+                    redirect_chain=redirects))
                 return
         methods = response.meta.get("playwright_page_methods") or []
         result: dict[str, Any] = (methods[0].result if methods else None) or {}
@@ -176,25 +182,15 @@ class VigieSpider(scrapy.Spider):
             # A download: the tab still shows the previous document, so the in-page
             # collection describes that one and must not be kept.
             content_type = (response.headers.get("Content-Type") or b"").decode()
-            yield from self._done(self._record(
+            yield from self._done(self._failed(
                 state, info["viewport"], info["kind"], info["requested_url"],
-                CaptureOutcome.error, http_status=response.status, final_url=response.url,
-                redirect_chain=redirects,
-                error=f"not an HTML page: the browser downloaded it ({content_type})"))
+                NotHtml(f"not an HTML page: the browser downloaded it ({content_type})"),
+                http_status=response.status, final_url=response.url, redirect_chain=redirects))
             return
         collector = result.get("collector")
         axe = result.get("axe")
         errors = result.get("errors", {})
-        outcome, error = CaptureOutcome.ok, None
-        if result.get("page_stuck"):
-            outcome, error = CaptureOutcome.timeout, errors["collector"]["message"]
-        elif collector is None:
-            outcome = CaptureOutcome.error
-            error = (errors.get("collector") or {}).get("message") or (
-                "not an HTML page: the browser downloaded it instead of displaying it"
-            )
-        elif response.status >= 400:
-            outcome, error = CaptureOutcome.error, f"HTTP {response.status}"
+        failure = _page_failure(result, collector, response.status)
         tool_versions = {
             "vigie": __version__,
             "chromium": result.get("browser_version"),
@@ -218,11 +214,12 @@ class VigieSpider(scrapy.Spider):
             viewport=info["viewport"],
             page_kind=info["kind"],
             requested_url=info["requested_url"],
-            outcome=outcome,
+            outcome=failure.outcome if failure else CaptureOutcome.ok,
             final_url=response.url,
             redirect_chain=redirects,
             http_status=response.status,
-            error=error,
+            error=str(failure) if failure else None,
+            error_kind=failure.kind if failure else None,
             title=(collector or {}).get("title"),
             load_seconds=round(time.monotonic() - info["started"], 3),
             timings={**result.get("timings", {}), **((collector or {}).get("timing") or {})},
@@ -243,27 +240,22 @@ class VigieSpider(scrapy.Spider):
         request = failure.request  # type: ignore[attr-defined]
         info = request.meta["vigie"]
         state = self.states[info["service_scan_id"]]
-        exc = failure.value
-        message = f"{type(exc).__name__}: {exc}".strip()
-        if isinstance(exc, ServiceBudgetExhausted):
-            outcome = CaptureOutcome.timeout
-        elif isinstance(exc, IgnoreRequest):
-            outcome = CaptureOutcome.blocked
-            if "robots.txt" in str(exc):
-                message = "disallowed by robots.txt"
-        elif isinstance(exc, PageBudgetExceeded | PlaywrightTimeoutError | TimeoutError):
-            outcome = CaptureOutcome.timeout
-        else:
-            outcome = CaptureOutcome.error
-        yield from self._done(self._record(
-            state, info["viewport"], info["kind"], info["requested_url"], outcome,
+        raised = failure.value or RuntimeError("unknown failure")
+        exc = failure_of(raised)
+        # Vigie's own failures say what happened in their message; others keep their type.
+        message = str(exc) if isinstance(raised, CaptureFailure) else describe(raised)
+        yield from self._done(self._failed(
+            state, info["viewport"], info["kind"], info["requested_url"], exc,
             error=message[:2000], load_seconds=round(time.monotonic() - info["started"], 3)))
 
-    def _record(self, state: _ServiceState, viewport: str, kind: str, url: str,
-                outcome: CaptureOutcome, **fields: Any) -> CaptureRecord:
+    def _failed(self, state: _ServiceState, viewport: str, kind: str, url: str,
+                failure: CaptureFailure, **fields: Any) -> CaptureRecord:
+        """The record of a capture that failed; ``error`` defaults to the failure's message."""
+        fields.setdefault("error", str(failure))
         return CaptureRecord(service_scan_id=state.target.service_scan_id, viewport=viewport,
-                             page_kind=kind, requested_url=url, outcome=outcome,
-                             tool_versions={"vigie": __version__}, **fields)
+                             page_kind=kind, requested_url=url, outcome=failure.outcome,
+                             error_kind=failure.kind, tool_versions={"vigie": __version__},
+                             **fields)
 
     def _done(self, record: CaptureRecord) -> Iterator[CaptureRecord]:
         """The request's own record, then a copy for each service waiting on the same page."""
@@ -279,7 +271,7 @@ class VigieSpider(scrapy.Spider):
             record, service_scan_id=state.target.service_scan_id, page_kind=kind,
             summary={**record.summary, "shared_from_service_scan": record.service_scan_id})
 
-    # -- called by the pipeline ---------------------------------------------------------------
+    # -- on the pipeline's ``capture_stored`` signal --------------------------------------------
 
     def capture_saved(self, record: CaptureRecord) -> None:
         state = self.states[record.service_scan_id]
@@ -292,3 +284,19 @@ class VigieSpider(scrapy.Spider):
             return
         state.finished = True
         self.recorder.service_finished(state.target.service_scan_id, over_cap=state.over_cap)
+
+
+def _page_failure(result: dict[str, Any], collector: Any, status: int) -> CaptureFailure | None:
+    """Why a loaded page gives no usable capture, or None when it does."""
+    errors = result.get("errors", {})
+    if result.get("page_stuck"):
+        return CaptureTimeout(errors["collector"]["message"])
+    if collector is None:
+        error = errors.get("collector") or {}
+        if not error.get("message"):
+            return NotHtml("not an HTML page: the browser downloaded it instead of displaying it")
+        kind = ErrorKind(error.get("error_kind") or ErrorKind.vigie_error)
+        return FAILURE_BY_KIND[kind](error["message"])
+    if status >= 400:
+        return HttpError(f"HTTP {status}")
+    return None

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import traceback
 from collections import Counter
-
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from indicators.model import NOT_MEASURED, FindingRef, Result, ScanFindings
 from indicators.registry import IndicatorSpec, all_indicators
 from storage.context import Storage
 from storage.db import transaction
-from storage.models import Finding, IndicatorValue, ServiceScan
-from storage.repository import service_scan_ids
+from storage.findings import findings_of_scan, service_of_scan
+from storage.indicator_values import IndicatorRecord, replace_indicator_values
+from storage.runs import service_scan_ids
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
-def scan_findings(session: Session, scan: ServiceScan) -> ScanFindings:
-    rows = session.scalars(
-        select(Finding).where(Finding.service_scan_id == scan.id).order_by(Finding.id)
-    ).all()
+def scan_findings(session: Session, service_scan_id: int) -> ScanFindings:
     refs = [FindingRef(f.id, f.check_id, f.outcome, f.message, f.data or {}, f.page_capture_id)
-            for f in rows]
-    return ScanFindings(refs, declared=scan.service.declared or {}, jdma_id=scan.service.jdma_id)
+            for f in findings_of_scan(session, service_scan_id)]
+    service = service_of_scan(session, service_scan_id)
+    return ScanFindings(refs, declared=service.declared or {}, jdma_id=service.jdma_id)
 
 
 def one_line(text: str, limit: int = 300) -> str:
@@ -48,18 +48,16 @@ def compute_indicators(storage: Storage, run_id: int) -> Counter[str]:
         scan_ids = service_scan_ids(session, run_id)
     for scan_id in scan_ids:
         with transaction(storage.sessions) as session:
-            scan = session.get_one(ServiceScan, scan_id)
-            findings = scan_findings(session, scan)
-            session.execute(delete(IndicatorValue).where(
-                IndicatorValue.service_scan_id == scan_id))
+            findings = scan_findings(session, scan_id)
+            records = []
             for spec in specs:
                 result = evaluate(spec, findings)
                 level = spec.level(result.level)
-                session.add(IndicatorValue(
-                    service_scan_id=scan_id, indicator=spec.slug, level=level.code,
-                    label=level.label, official=spec.official, value=result.value,
-                    rationale=one_line(result.rationale), finding_ids=result.finding_ids,
-                    rule_version=spec.version,
-                ))
+                records.append(IndicatorRecord(
+                    indicator=spec.slug, level=level.code, label=level.label,
+                    official=spec.official, rationale=one_line(result.rationale),
+                    rule_version=spec.version, value=result.value,
+                    finding_ids=result.finding_ids))
                 totals[f"{spec.slug}:{level.code}"] += 1
+            replace_indicator_values(session, scan_id, records)
     return totals

@@ -35,7 +35,7 @@ def observatory_cell(spec: IndicatorSpec, value: dict[str, Any] | None) -> str:
 
 
 def indicator_rows(export: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
-    """The columns and one row per service, from ``reports.data.load_run``'s document."""
+    """The columns and one row per service, from ``storage.exports.load_run``'s document."""
     specs = all_indicators()
     by_service: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     for value in export["indicators"]:

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.errors import OperationalError
 from core.settings import Settings
 from storage.artifacts import ArtifactStore
 from storage.db import make_engine, session_factory
 from storage.migrate import current_revision, head_revision, upgrade
 
 
-class SchemaOutOfDate(RuntimeError):
-    pass
+class SchemaOutOfDate(OperationalError):
+    """The database is older than this Vigie: ``vigie init`` upgrades it."""
 
 
 @dataclass
@@ -40,3 +41,9 @@ class Storage:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def __enter__(self) -> Storage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

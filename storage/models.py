@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -38,24 +37,6 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)
     }
-
-
-class CloseReason(enum.StrEnum):
-    completed = "completed"
-    partial = "partial"
-    timeout = "timeout"
-    browser_crashed = "browser_crashed"
-    unreachable = "unreachable"
-    blocked_by_policy = "blocked_by_policy"
-    robots_disallowed = "robots_disallowed"
-    error = "error"
-
-
-class CaptureOutcome(enum.StrEnum):
-    ok = "ok"
-    error = "error"
-    timeout = "timeout"
-    blocked = "blocked"
 
 
 class Service(Base):
@@ -133,6 +114,7 @@ class PageCapture(Base):
     http_status: Mapped[int | None]
     outcome: Mapped[str] = mapped_column(String(20))
     error: Mapped[str | None] = mapped_column(Text)
+    error_kind: Mapped[str | None] = mapped_column(String(32))  # core.errors.ErrorKind
     title: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     load_seconds: Mapped[float | None] = mapped_column(Float)

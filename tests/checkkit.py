@@ -34,6 +34,7 @@ def view(store: ArtifactStore, data: dict[str, Any]) -> CaptureView:
         outcome=data.get("outcome", "ok"),
         http_status=data.get("http_status", 200),
         error=data.get("error"),
+        error_kind=data.get("error_kind"),
         title=data.get("title") or (data.get("collector") or {}).get("title"),
         summary=data.get("summary", {}),
         timings=data.get("timings", {}),

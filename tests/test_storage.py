@@ -9,19 +9,20 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from core.outcomes import CaptureOutcome, CloseReason
 from core.settings import Settings
 from storage.artifacts import ArtifactStore
-from storage.context import SchemaOutOfDate, Storage
-from storage.db import transaction
-from storage.migrate import current_revision, head_revision
-from storage.models import CaptureOutcome, CloseReason, Service, ServiceScan
-from storage.repository import (
+from storage.captures import (
     CaptureRecord,
     close_reason_for,
-    create_run,
     finish_service_scan,
     save_capture,
 )
+from storage.context import SchemaOutOfDate, Storage
+from storage.db import transaction
+from storage.migrate import current_revision, head_revision
+from storage.models import Service, ServiceScan
+from storage.runs import create_run
 
 
 @pytest.fixture
@@ -57,8 +58,9 @@ def test_opening_without_migration_refuses_an_empty_database(tmp_path: Path) -> 
 def test_a_service_is_scanned_once_per_run(storage: Storage) -> None:
     with transaction(storage.sessions) as session:
         svc = _service(session)
-        run = create_run(session, [svc], trigger="manual", config={}, tool_versions={})
-        run_id, svc_id = run.id, svc.id
+        run_id, _ = create_run(session, [svc.slug], trigger="manual", config={},
+                               tool_versions={})
+        svc_id = svc.id
     with pytest.raises(IntegrityError), transaction(storage.sessions) as session:
         session.add(ServiceScan(run_id=run_id, service_id=svc_id))
 
@@ -66,8 +68,9 @@ def test_a_service_is_scanned_once_per_run(storage: Storage) -> None:
 def test_captures_are_counted_and_close_the_scan(storage: Storage) -> None:
     with transaction(storage.sessions) as session:
         svc = _service(session)
-        run = create_run(session, [svc], trigger="manual", config={}, tool_versions={})
-        scan_id = run.service_scans[0].id
+        _, targets = create_run(session, [svc.slug], trigger="manual", config={},
+                                tool_versions={})
+        scan_id = targets[0].service_scan_id
     outcomes = [CaptureOutcome.ok, CaptureOutcome.ok, CaptureOutcome.timeout,
                 CaptureOutcome.blocked, CaptureOutcome.error]
     for i, outcome in enumerate(outcomes):
@@ -97,18 +100,23 @@ def test_a_failed_transaction_writes_nothing(storage: Storage) -> None:
 
 
 @pytest.mark.parametrize(("captures", "expected"), [
-    ([("ok", 200, "")] * 2, CloseReason.completed),
-    ([("ok", 200, ""), ("timeout", None, "TimeoutError")], CloseReason.partial),
-    ([("timeout", None, "x")] * 2, CloseReason.timeout),
-    ([("blocked", None, "disallowed by robots.txt")] * 2, CloseReason.robots_disallowed),
-    ([("blocked", None, "blocked by policy: loopback")], CloseReason.blocked_by_policy),
-    ([("error", 500, "HTTP 500"), ("error", 503, "HTTP 503")], CloseReason.unreachable),
-    ([("error", None, "net::ERR_CONNECTION_REFUSED at http://x")], CloseReason.unreachable),
-    ([("error", None, "Target crashed")], CloseReason.browser_crashed),
-    ([("error", None, "KeyError: 'x'")], CloseReason.error),
+    ([("ok", None)] * 2, CloseReason.completed),
+    ([("ok", None), ("timeout", "timeout")], CloseReason.partial),
+    ([("timeout", "timeout"), ("timeout", "service_budget")], CloseReason.timeout),
+    ([("blocked", "blocked_by_robots")] * 2, CloseReason.robots_disallowed),
+    ([("blocked", "blocked_by_policy")], CloseReason.blocked_by_policy),
+    ([("blocked", "blocked_by_policy"), ("blocked", "blocked_by_robots")],
+     CloseReason.blocked_by_policy),
+    ([("error", "http_error"), ("error", "http_error")], CloseReason.unreachable),
+    ([("error", "unreachable")], CloseReason.unreachable),
+    ([("error", "tls_refused"), ("timeout", "timeout")], CloseReason.unreachable),
+    ([("error", "browser_crashed"), ("error", "http_error")], CloseReason.browser_crashed),
+    ([("error", "vigie_error")], CloseReason.error),
+    ([("error", "not_html")], CloseReason.error),
+    ([("error", None)], CloseReason.error),  # a failure without a kind is counted as Vigie's
     ([], CloseReason.error),
 ])
-def test_close_reason(captures: list[tuple[str, int | None, str]], expected: CloseReason) -> None:
+def test_close_reason(captures: list[tuple[str, str | None]], expected: CloseReason) -> None:
     assert close_reason_for(captures) is expected
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from rich.console import Console
 
 from core.settings import Settings
+from vigie import app
+from vigie.console import run_scan
 from vigie.demo.catalog import SITES_DIR, render_services_yaml
 from vigie.demo.server import DemoSites
 from vigie.demo.tls import make_certificate
@@ -49,17 +51,10 @@ def restore_behaviours(sites: DemoSites, lifted: Lifted) -> None:
 
 
 def scan_pass(settings: Settings, services_file: Path) -> None:
-    from vigie.cli import run_scan
-
     raise SystemExit(run_scan(settings, services_file, None, trigger="demo"))
 
 
 def run_demo(out: Path, console: Console) -> int:
-    from reports.site.build import write_site
-    from storage.context import Storage
-    from storage.repository import resolve_run
-    from vigie.cli import run_scan
-
     out.mkdir(parents=True, exist_ok=True)
     cert = make_certificate(out / "tls")
     https = {name: cert.server_context() for name in HTTPS_SITES}
@@ -83,14 +78,8 @@ def run_demo(out: Path, console: Console) -> int:
             return first.exitcode or 1
         console.print("pass 2/2: the services tonight")
         code = run_scan(settings, services_file, None, trigger="demo")
-    storage = Storage.open(settings)
-    try:
-        with storage.sessions() as session:
-            run = resolve_run(session, "latest")
-        assert run is not None
-        report = write_site(storage, run, out / "report")
-    finally:
-        storage.close()
+    with app.open_storage(settings) as storage:
+        report = app.report(storage, "latest", out / "report")
     console.print(f"database: {settings.resolved_database_url}")
     console.print(f"report: {report.resolve()}")
     return code

@@ -1,7 +1,8 @@
-"""Read a run back from storage as plain dictionaries (for exports and reports)."""
+"""Read a run back from storage as plain dictionaries (the export document, docs/export.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -24,7 +25,8 @@ def run_dict(run: ScanRun) -> dict[str, Any]:
     }
 
 
-def load_run(session: Session, run: ScanRun) -> dict[str, Any]:
+def load_run(session: Session, run: ScanRun, indicator_order: Sequence[str] = ()) -> dict[str, Any]:
+    """The export document of ``run``; indicators are listed in ``indicator_order``."""
     scans = session.scalars(
         select(ServiceScan).where(ServiceScan.run_id == run.id)
         .options(selectinload(ServiceScan.service)).order_by(ServiceScan.id)
@@ -66,14 +68,13 @@ def load_run(session: Session, run: ScanRun) -> dict[str, Any]:
     )]
     return {"schema": SCHEMA, "run": run_dict(run), "services": services,
             "captures": captures, "findings": findings,
-            "indicators": load_indicators(session, slug_of)}
+            "indicators": load_indicators(session, slug_of, indicator_order)}
 
 
-def load_indicators(session: Session, slug_of: dict[int, str]) -> list[dict[str, Any]]:
-    """Indicator values of the given service scans (id -> service slug), in registry order."""
-    from indicators.registry import all_indicators
-
-    order = {spec.slug: i for i, spec in enumerate(all_indicators())}
+def load_indicators(session: Session, slug_of: dict[int, str],
+                    indicator_order: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Indicator values of the given service scans (id -> service slug), in the given order."""
+    order = {slug: i for i, slug in enumerate(indicator_order)}
     rows = session.scalars(
         select(IndicatorValue).where(IndicatorValue.service_scan_id.in_(slug_of))
     ).all()

@@ -1,0 +1,151 @@
+"""Runs and their service scans: create, close, find, summarise."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.outcomes import CaptureOutcome, RunStatus
+from storage.captures import COUNTER_KEYS, finish_service_scan
+from storage.models import Finding, PageCapture, ScanRun, Service, ServiceScan, utcnow
+
+
+@dataclass(frozen=True)
+class ScanTarget:
+    """A service scan the crawler has to make (the crawler's input, read from storage)."""
+
+    service_scan_id: int
+    slug: str
+    start_url: str
+    extra_urls: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ServiceScanSummary:
+    slug: str
+    close_reason: str | None
+    counters: dict[str, Any]
+    findings: dict[str, int]  # outcome -> count
+
+
+def create_run(session: Session, slugs: Sequence[str], *, trigger: str, config: dict[str, Any],
+               tool_versions: dict[str, Any]) -> tuple[int, list[ScanTarget]]:
+    """A new run with one pending service scan per service; its id and the crawl targets."""
+    services = services_by_slug(session, slugs)
+    run = ScanRun(status=RunStatus.running.value, trigger=trigger, config=config,
+                  tool_versions=tool_versions)
+    session.add(run)
+    session.flush()
+    targets = []
+    for service in services:
+        scan = ServiceScan(run_id=run.id, service_id=service.id, status="pending",
+                           counters=dict.fromkeys(("pages/attempted", *COUNTER_KEYS), 0))
+        session.add(scan)
+        session.flush()
+        targets.append(ScanTarget(scan.id, service.slug, service.start_url,
+                                  list(service.extra_urls or [])))
+    return run.id, targets
+
+
+def services_by_slug(session: Session, slugs: Sequence[str]) -> list[Service]:
+    rows = {s.slug: s for s in session.scalars(select(Service).where(Service.slug.in_(slugs)))}
+    return [rows[slug] for slug in slugs if slug in rows]
+
+
+def service_slugs(session: Session) -> list[str]:
+    return list(session.scalars(select(Service.slug).order_by(Service.slug)).all())
+
+
+def finish_run(session: Session, run_id: int, *, status: str, stats: dict[str, Any],
+               tool_versions: dict[str, Any]) -> ScanRun:
+    run = session.get_one(ScanRun, run_id)
+    for scan in run.service_scans:
+        if scan.status != "done":
+            finish_service_scan(session, scan.id)
+    run.status = status
+    run.finished_at = utcnow()
+    run.stats = stats
+    run.tool_versions = {**(run.tool_versions or {}), **tool_versions}
+    return run
+
+
+def interrupt_dead_runs(session: Session, host: str, is_alive: Callable[[int], bool]) -> list[int]:
+    """Close runs left ``running`` by a process of this host that no longer exists.
+
+    Their stored captures stay; unfinished service scans are closed from what they hold.
+    """
+    closed = []
+    for run in session.scalars(select(ScanRun).where(ScanRun.status == RunStatus.running.value)):
+        owner = (run.config or {}).get("owner") or {}
+        if owner.get("host") == host and isinstance(owner.get("pid"), int) \
+                and not is_alive(owner["pid"]):
+            finish_run(session, run.id, status=RunStatus.interrupted.value,
+                       stats=run.stats or {}, tool_versions={})
+            closed.append(run.id)
+    return closed
+
+
+def resolve_run(session: Session, run: str) -> ScanRun | None:
+    """``latest`` or a run id."""
+    if run == "latest":
+        return session.scalars(select(ScanRun).order_by(ScanRun.id.desc()).limit(1)).first()
+    if not run.isdigit():
+        return None
+    return session.get(ScanRun, int(run))
+
+
+def resolve_run_id(session: Session, run: str) -> int | None:
+    found = resolve_run(session, run)
+    return found.id if found else None
+
+
+def service_scan_ids(session: Session, run_id: int) -> list[int]:
+    """The run's service scans, in creation order (checks and indicators go through them)."""
+    return list(session.scalars(
+        select(ServiceScan.id).where(ServiceScan.run_id == run_id).order_by(ServiceScan.id)
+    ).all())
+
+
+def run_status(session: Session, run_id: int) -> str:
+    return session.get_one(ScanRun, run_id).status
+
+
+def close_reasons(session: Session, run_id: int) -> dict[str, str]:
+    """Service slug -> close reason ('' while open), for a run."""
+    rows = session.execute(
+        select(Service.slug, ServiceScan.close_reason)
+        .join(Service, Service.id == ServiceScan.service_id)
+        .where(ServiceScan.run_id == run_id).order_by(ServiceScan.id))
+    return {slug: reason or "" for slug, reason in rows}
+
+
+def service_scan_summaries(session: Session, run_id: int) -> list[ServiceScanSummary]:
+    """Per service scan of the run: close reason, page counters, findings per outcome."""
+    counts: dict[int, dict[str, int]] = {}
+    for scan_id, outcome, count in session.execute(
+            select(Finding.service_scan_id, Finding.outcome, func.count())
+            .join(ServiceScan, ServiceScan.id == Finding.service_scan_id)
+            .where(ServiceScan.run_id == run_id)
+            .group_by(Finding.service_scan_id, Finding.outcome)):
+        counts.setdefault(scan_id, {})[outcome] = count
+    rows = session.execute(
+        select(ServiceScan.id, Service.slug, ServiceScan.close_reason, ServiceScan.counters)
+        .join(Service, Service.id == ServiceScan.service_id)
+        .where(ServiceScan.run_id == run_id).order_by(ServiceScan.id))
+    return [ServiceScanSummary(slug, reason, counters or {}, counts.get(scan_id, {}))
+            for scan_id, slug, reason, counters in rows]
+
+
+def observed_tool_versions(session: Session, run_id: int) -> dict[str, Any]:
+    """The browser and axe versions as reported by the run's captures themselves."""
+    row = session.execute(
+        select(PageCapture.tool_versions)
+        .join(ServiceScan, ServiceScan.id == PageCapture.service_scan_id)
+        .where(ServiceScan.run_id == run_id, PageCapture.outcome == CaptureOutcome.ok.value)
+        .limit(1)
+    ).scalar()
+    return {k: v for k, v in (row or {}).items() if v}

@@ -9,13 +9,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import select
 
 from core.settings import Settings
 from services import RegistryError, ServiceSpec, load_services, upsert_services
 from storage.context import SchemaOutOfDate, Storage
 from storage.db import transaction
-from storage.models import Service
+from storage.services import list_services
 
 ISSUES_EXIT_CODE = 2
 
@@ -75,7 +74,7 @@ def list_() -> None:
         raise typer.Exit(1) from None
     try:
         with storage.sessions() as session:
-            rows = list(session.scalars(select(Service).order_by(Service.slug)))
+            rows = list_services(session)
     finally:
         storage.close()
     if not rows:

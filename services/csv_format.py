@@ -1,4 +1,4 @@
-"""CSV registries: the observatory's export or Vigie's own column names.
+"""The CSV service list: the observatory's export or Vigie's own column names.
 
 The observatory ("Observatoire de la qualité des démarches en ligne") publishes one row
 per online procedure ("démarche"); its columns are mapped to `ServiceSpec` fields below
@@ -15,10 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.registry import (
-    BAD,
-    IssueLog,
-    ServiceSpec,
+from services.fields import (
     check_duplicates,
     check_jdma_id,
     check_name,
@@ -30,6 +27,8 @@ from services.registry import (
     slugify,
     suggestion,
 )
+from services.issues import BAD, IssueLog
+from services.spec import ServiceSpec
 
 # Column name -> the role it plays. Names match ignoring case, accents, spaces/hyphens.
 OBSERVATORY_COLUMNS = {

@@ -1,0 +1,229 @@
+"""Value checks shared by the YAML and CSV readers, so both accept exactly the same values.
+
+Each `check_*` returns the cleaned value or raises `Invalid` with a message for the user;
+the reader that calls it knows the file, line and field to report.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from services.issues import Invalid, IssueLog
+
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
+_NO_VALUE = {"", "-", "n/a", "na", "nc", "non communiqué", "non renseigné"}
+_TRUE_WORDS = {"oui", "yes", "true", "vrai", "1", "x"}
+_FALSE_WORDS = {"non", "no", "false", "faux", "0"}
+
+
+def kind(value: Any) -> str:
+    """How a value's type is named in messages."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def slugify(text: str) -> str:
+    """Lowercase ASCII letters and digits joined by single hyphens ("Élan 12" -> "elan-12")."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def suggestion(name: str, known: Iterable[str]) -> str | None:
+    """The known name `name` is probably a typo of, if any (case-insensitive)."""
+    by_lower = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.8)
+    # A length check keeps real extra columns such as "URL_Demarche_Aide" out.
+    if close and abs(len(close[0]) - len(name)) <= 2:
+        return by_lower[close[0]]
+    return None
+
+
+def unknown_message(name: str, known: Sequence[str], what: str) -> str:
+    hint = suggestion(name, known)
+    if hint:
+        return f"unknown {what}; did you mean {hint!r}?"
+    return f"unknown {what} (known: {', '.join(known)})"
+
+
+def check_slug(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Invalid(f"must be a string, got {kind(value)}")
+    slug = value.strip()
+    if not slug:
+        raise Invalid("missing required value")
+    if not SLUG_RE.fullmatch(slug):
+        hint = slugify(slug)[:120]
+        raise Invalid(
+            f"{slug!r} is not a valid id: use 1-120 lowercase letters, digits and hyphens, "
+            "starting with a letter or digit" + (f" (e.g. {hint!r})" if hint else "")
+        )
+    return slug
+
+
+def check_name(value: Any) -> str:
+    if value is None:
+        raise Invalid("missing required value")
+    if not isinstance(value, str):
+        raise Invalid(f"must be a string, got {kind(value)}")
+    if not value.strip():
+        raise Invalid("must not be empty")
+    return value.strip()
+
+
+def check_optional_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"must be a string, got {kind(value)}")
+    return value.strip() or None
+
+
+def check_url(value: Any) -> str:
+    """An absolute http(s) URL with a host."""
+    if value is None:
+        raise Invalid("missing required value")
+    if not isinstance(value, str):
+        raise Invalid(f"must be a URL string, got {kind(value)}")
+    url = value.strip()
+    if not url:
+        raise Invalid("missing required value")
+    if any(ch.isspace() for ch in url):
+        raise Invalid(f"malformed URL {url!r}: contains whitespace")
+    scheme, sep, rest = url.partition(":")
+    if not sep or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme) or "." in scheme:
+        raise Invalid(f"malformed URL {url!r}: must start with http:// or https://")
+    if scheme.lower() not in ("http", "https"):
+        raise Invalid(f"URL scheme {scheme!r} is not allowed in {url!r}: use http or https")
+    if not rest.startswith("//"):
+        raise Invalid(f"malformed URL {url!r}: expected {scheme}://host/...")
+    _check_host(url)
+    return url
+
+
+def _check_host(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- property access validates the port
+    except ValueError as exc:
+        raise Invalid(f"malformed URL {url!r}: {exc}") from None
+    host = parts.hostname or ""
+    if not host:
+        raise Invalid(f"malformed URL {url!r}: no host")
+    if ":" not in host and not all(host.rstrip(".").split(".")):
+        raise Invalid(f"malformed URL {url!r}: bad host name {host!r}")
+
+
+def check_jdma_id(value: Any) -> str | None:
+    """JDMA ("Je donne mon avis") ids are numbers; kept as text, as in the database."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise Invalid(f"must be digits, got {kind(value)}")
+    text = str(value).strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or len(text) > 64:
+        raise Invalid(f"must be digits (at most 64), got {text!r}")
+    return text
+
+
+def check_rate(value: Any) -> int | float | None:
+    """A percentage 0..100; text may be "75", "75 %" or "75,5" (French decimal comma)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise Invalid(f"must be a number between 0 and 100, got {kind(value)}")
+    number: float
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _NO_VALUE:
+            return None
+        cleaned = re.sub(r"[\s\u00a0\u202f]", "", text).removesuffix("%").replace(",", ".")
+        try:
+            number = float(cleaned)
+        except ValueError:
+            raise Invalid(f"must be a number between 0 and 100, got {value!r}") from None
+    else:
+        number = float(value)
+    if not math.isfinite(number) or not 0 <= number <= 100:
+        raise Invalid(f"must be a number between 0 and 100, got {value!r}")
+    return int(number) if number.is_integer() else number
+
+
+def check_bool(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise Invalid(f"must be true or false, got {kind(value)} {value!r}")
+
+
+def franceconnect_flag(text: str) -> bool | None:
+    """The observatory's FranceConnect text as a boolean, when it clearly says yes or no."""
+    word = text.strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    return None
+
+
+def check_json_value(value: Any) -> Any:
+    """Stored in a JSON column: only JSON types (dates, sets, binary must be quoted text)."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        raise Invalid(
+            f"{kind(value)} cannot be stored: use text, numbers, true/false, lists and mappings "
+            "(put dates in quotes)"
+        ) from None
+    return value
+
+
+def check_mapping(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Invalid(f"must be a mapping, got {kind(value)}")
+    for key in value:
+        if not isinstance(key, str):
+            raise Invalid(f"keys must be strings, got {kind(key)} {key!r}")
+    return check_json_value(value)
+
+
+# Declared values imported from the observatory; other keys are kept as they are.
+DECLARED_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "rgaa_rate": check_rate,
+    "accessibility_status": check_optional_text,
+    "declaration_url": lambda v: None if v is None else check_url(v),
+    "franceconnect": check_bool,
+    "franceconnect_label": check_optional_text,
+}
+
+
+def check_duplicates(ids: Iterable[tuple[str, int, str]], log: IssueLog) -> None:
+    """`ids` are (slug, line, field name) of every valid id, even in otherwise bad entries."""
+    first_line: dict[str, int] = {}
+    for slug, line, field_name in ids:
+        if slug in first_line:
+            message = f"duplicate id {slug!r}: first defined at line {first_line[slug]}"
+            log.add(line, field_name, message)
+        else:
+            first_line[slug] = line
+

@@ -34,6 +34,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+# ``python bench/baseline_playwright.py`` puts bench/ on the path, not the repository: add it,
+# so that the Vigie code it measures against is this tree's, like bench/throughput.py's.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from playwright.async_api import BrowserContext, Page, async_playwright
 
 from core.settings import DESKTOP, MOBILE, Settings
@@ -112,7 +116,7 @@ async def run(urls: list[str], concurrency: int, extras: set[str],
     done: list[dict[str, Any]] = []
     failures: list[str] = []
     async with async_playwright() as p:
-        options: dict[str, Any] = choice.launch_options(Settings().browser_args)
+        options: dict[str, Any] = choice.launch_options(settings.browser_args)
         browser = await p.chromium.launch(**options)
         contexts: dict[str, BrowserContext] = {
             vp.name: await browser.new_context(**vp.context_kwargs(user_agent))

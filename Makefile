@@ -1,4 +1,4 @@
-.PHONY: setup demo test lint bench
+.PHONY: setup demo test test-fast lint bench
 
 setup:
 	bash scripts/bootstrap.sh
@@ -6,12 +6,19 @@ setup:
 demo: setup
 	.venv/bin/vigie demo
 
+# ruff, mypy and the layer contracts (import-linter, see CONTRIBUTING.md)
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 
 test: lint
 	.venv/bin/pytest -q -rs
+
+# The browser-free tests only (checks on saved captures, indicators, service lists,
+# storage, docs): about a minute, for the edit-test loop.
+test-fast: lint
+	.venv/bin/pytest -q -rs -m "not browser"
 
 bench: setup
 	.venv/bin/python bench/throughput.py

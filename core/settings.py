@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from core.version import __version__
 
@@ -142,9 +143,12 @@ class Settings:
 
 
 def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
+    """The database URL with its password masked, as SQLAlchemy renders it (``user:***@``)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        user, _, host = parts.netloc.rpartition("@")
+        return urlunsplit(parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}"))
+    except ValueError:
         return "<unparseable>"

@@ -93,7 +93,7 @@ def scanned_site(tmp_path_factory: pytest.TempPathFactory) -> ScannedSite:
     try:
         with storage.sessions() as session:
             runs = list(session.query(ScanRun).order_by(ScanRun.id))
-        index = write_site(storage, runs[-1], tmp / "site")
+        index = write_site(storage, runs[-1].id, tmp / "site")
     finally:
         storage.close()
     _CACHE["site"] = ScannedSite(settings, index.parent, [r.id for r in runs], urls)
@@ -250,9 +250,7 @@ def synthetic_site_of_run(tmp: Path, index: int) -> tuple[Settings, Path, list[i
     """Build the synthetic database in ``tmp`` and the site of its run number ``index + 1``."""
     storage, run_ids = synthetic_storage(tmp)
     try:
-        with storage.sessions() as session:
-            run = session.get_one(ScanRun, run_ids[index])
-        site = write_site(storage, run, tmp / "site").parent
+        site = write_site(storage, run_ids[index], tmp / "site").parent
     finally:
         storage.close()
     return storage.settings, site, run_ids

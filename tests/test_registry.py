@@ -23,7 +23,7 @@ from services import (
 from storage.context import Storage
 from storage.db import transaction
 from storage.models import Service
-from vigie.cli_services import services_app
+from vigie.cli.services import services_app
 
 runner = CliRunner()
 
@@ -431,7 +431,7 @@ def test_import_is_one_transaction(
         upsert_services(session, specs)
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("vigie.cli_services.upsert_services", upsert_then_fail)
+    monkeypatch.setattr("vigie.app.upsert_services", upsert_then_fail)
     changed = GOOD_YAML.replace("name: CAF", "name: Changed") + (
         "  - id: new\n    name: New\n    start_url: https://new.fr/\n"
     )

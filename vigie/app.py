@@ -44,6 +44,7 @@ from storage.runs import (
     service_scan_summaries,
     service_slugs,
 )
+from storage.services import list_services as stored_services
 
 # Close reasons that mean Vigie itself failed (the exit code reports them), as opposed to
 # facts about a service (unreachable, robots...) which are findings.
@@ -121,6 +122,12 @@ def import_services(storage: Storage, specs: list[ServiceSpec]) -> tuple[int, in
     """Create or update the services (all or nothing); returns (created, updated)."""
     with transaction(storage.sessions) as session:
         return upsert_services(session, specs)
+
+
+def list_services(storage: Storage) -> list[ServiceSpec]:
+    """The registered services, by id."""
+    with storage.sessions() as session:
+        return [ServiceSpec.from_model(row) for row in stored_services(session)]
 
 
 def select_services(storage: Storage, only: list[str] | None) -> list[str]:
@@ -265,8 +272,4 @@ def export(storage: Storage, what: str, run: str, fmt: str, csv_dir: Path | None
 
 def report(storage: Storage, run: str, out: Path) -> Path:
     """Write the report site of a run; returns its ``index.html``."""
-    run_id = run_id_of(storage, run)
-    with storage.sessions() as session:
-        found = resolve_run(session, str(run_id))
-        assert found is not None
-    return write_site(storage, found, out)
+    return write_site(storage, run_id_of(storage, run), out)

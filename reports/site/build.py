@@ -13,10 +13,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy.orm import Session
 
 from checks.registry import all_checks
 from indicators.registry import COMMON_LEVELS, IndicatorSpec, all_indicators
@@ -38,7 +37,12 @@ from reports.site.load import (
     start_url,
 )
 from storage.context import Storage
-from storage.models import ScanRun, ServiceScan
+from storage.reporting import run_by_id
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.models import ServiceScan
 
 # The same policy is sent as an HTTP header by `vigie serve` (reports/site/serve.py).
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -124,13 +128,13 @@ class SiteWriter:
         self.out.mkdir(parents=True, exist_ok=True)
         copy_static(self.out / "assets")
         with self.storage.sessions() as session:
-            run = session.get_one(ScanRun, run_id)
+            run = run_by_id(session, run_id)
             run_view = RunView.of(run)
             services = load_services(session, run, self.specs)
             for s in services:
                 if not SAFE_NAME.fullmatch(s.slug):  # registry ids are safe; older rows?
                     s.slug = labels.slugify(s.slug)
-            history = load_history(session, run)
+            history = load_history(session, run.id)
             previous = previous_scans(session, run)
             before_levels = previous_levels(session, [sc.id for sc in previous.values()])
             auditor_rows = [self.write_service(session, run_view, s, history.get(s.service_id,
@@ -186,6 +190,6 @@ class SiteWriter:
         return auditor_row(service, findings, rgaa)
 
 
-def write_site(storage: Storage, run: ScanRun, out_dir: Path) -> Path:
-    """Write the report site of ``run`` into ``out_dir``; returns the path of ``index.html``."""
-    return SiteWriter(storage, out_dir).write(run.id)
+def write_site(storage: Storage, run_id: int, out_dir: Path) -> Path:
+    """Write the report site of a run into ``out_dir``; returns the path of ``index.html``."""
+    return SiteWriter(storage, out_dir).write(run_id)

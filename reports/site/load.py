@@ -8,17 +8,20 @@ service by service without holding it all in memory.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from typing import TYPE_CHECKING, Any
 
 from indicators.registry import IndicatorSpec
 from reports.site import labels
-from storage.models import Finding, IndicatorValue, PageCapture, ScanRun, ServiceScan
+from storage import reporting
+from storage.findings import captures_of_scan
+from storage.reporting import FindingKey as FindingKeyRow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from storage.models import Finding, IndicatorValue, ScanRun, ServiceScan
 
 MAX_NODES_SHOWN = 10  # evidence items shown per finding (axe keeps up to 50)
 SNIPPET_LIMIT = 500
@@ -147,19 +150,6 @@ class CaptureView:
         return (rank, self.requested_url, self.viewport != "desktop", self.id)
 
 
-@dataclass(frozen=True)
-class FindingKeyRow:
-    """The part of a finding the change comparison reads (current or previous scan)."""
-
-    id: int
-    check_id: str
-    outcome: str
-    message: str
-    data: dict[str, Any]
-    capture_url: str | None
-    capture_viewport: str | None
-
-
 def _cell(spec: IndicatorSpec, value: IndicatorValue) -> IndicatorCell:
     try:
         color = spec.level(value.level).color
@@ -174,18 +164,13 @@ def load_services(session: Session, run: ScanRun, specs: Iterable[IndicatorSpec]
                   ) -> list[ServiceRow]:
     """Every service scan of the run with its indicators, ordered by service name."""
     by_slug = {s.slug: s for s in specs}
-    scans = session.scalars(
-        select(ServiceScan).where(ServiceScan.run_id == run.id)
-        .options(selectinload(ServiceScan.service)).order_by(ServiceScan.id)
-    ).all()
+    scans = reporting.run_scans(session, run.id)
     rows = {sc.id: ServiceRow(
         sc.id, sc.service_id, sc.service.slug, sc.service.name, sc.service.start_url,
         sc.service.ministry or None, sc.service.administration or None, sc.service.jdma_id,
         dict(sc.service.declared or {}), sc.close_reason, dict(sc.counters or {}),
     ) for sc in scans}
-    for value in session.scalars(
-            select(IndicatorValue).join(ServiceScan)
-            .where(ServiceScan.run_id == run.id)):
+    for value in reporting.run_indicator_values(session, run.id):
         spec = by_slug.get(value.indicator)
         if spec is not None and value.service_scan_id in rows:
             rows[value.service_scan_id].indicators[value.indicator] = _cell(spec, value)
@@ -193,32 +178,13 @@ def load_services(session: Session, run: ScanRun, specs: Iterable[IndicatorSpec]
 
 
 def previous_scans(session: Session, run: ScanRun) -> dict[int, ServiceScan]:
-    """For each service of the run, its latest scan in an earlier run (one grouped query)."""
-    latest = (select(ServiceScan.service_id, func.max(ServiceScan.id).label("scan_id"))
-              .where(ServiceScan.run_id < run.id).group_by(ServiceScan.service_id).subquery())
-    in_run = select(ServiceScan.service_id).where(ServiceScan.run_id == run.id)
-    scans = session.scalars(
-        select(ServiceScan).join(latest, ServiceScan.id == latest.c.scan_id)
-        .where(ServiceScan.service_id.in_(in_run)).options(selectinload(ServiceScan.run))
-    ).all()
-    return {sc.service_id: sc for sc in scans}
+    """For each service of the run, its latest scan in an earlier run."""
+    return reporting.previous_scans(session, run.id)
 
 
 def previous_levels(session: Session, scan_ids: Iterable[int]) -> dict[int, dict[str, str]]:
     """Indicator labels of earlier scans: {scan id: {indicator: label}}."""
-    ids = list(scan_ids)
-    out: dict[int, dict[str, str]] = defaultdict(dict)
-    for chunk in _chunks(ids, 500):
-        for scan_id, slug, label in session.execute(
-                select(IndicatorValue.service_scan_id, IndicatorValue.indicator,
-                       IndicatorValue.label).where(IndicatorValue.service_scan_id.in_(chunk))):
-            out[scan_id][slug] = label
-    return out
-
-
-def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+    return reporting.indicator_labels(session, scan_ids)
 
 
 def _evidence(finding: Finding) -> list[EvidenceView]:
@@ -233,7 +199,7 @@ def _evidence(finding: Finding) -> list[EvidenceView]:
 
 
 def load_captures(session: Session, scan_id: int) -> list[CaptureView]:
-    rows = session.scalars(select(PageCapture).where(PageCapture.service_scan_id == scan_id))
+    rows = captures_of_scan(session, scan_id)
     captures = [CaptureView(c.id, c.page_kind, c.viewport, c.final_url or c.requested_url,
                             c.requested_url, c.http_status, c.outcome, c.error or "",
                             c.title or "", c.load_seconds, c.screenshot_sha256) for c in rows]
@@ -243,9 +209,7 @@ def load_captures(session: Session, scan_id: int) -> list[CaptureView]:
 def load_findings(session: Session, scan_id: int, captures: dict[int, CaptureView]
                   ) -> list[FindingView]:
     views = []
-    for f in session.scalars(
-            select(Finding).where(Finding.service_scan_id == scan_id)
-            .options(selectinload(Finding.evidence)).order_by(Finding.id)):
+    for f in reporting.findings_with_evidence(session, scan_id):
         data = dict(f.data or {})
         capture = captures.get(f.page_capture_id) if f.page_capture_id else None
         page_url = str(data.get("page_url") or (capture.url if capture else ""))
@@ -257,19 +221,9 @@ def load_findings(session: Session, scan_id: int, captures: dict[int, CaptureVie
 
 def load_previous_findings(session: Session, scan_id: int) -> list[FindingKeyRow]:
     """An earlier scan's findings, with their capture's URL and viewport (one query)."""
-    rows = session.execute(
-        select(Finding.id, Finding.check_id, Finding.outcome, Finding.message, Finding.data,
-               PageCapture.final_url, PageCapture.requested_url, PageCapture.viewport)
-        .outerjoin(PageCapture, Finding.page_capture_id == PageCapture.id)
-        .where(Finding.service_scan_id == scan_id).order_by(Finding.id))
-    return [FindingKeyRow(fid, check, outcome, message, dict(data or {}), final or requested,
-                          viewport)
-            for fid, check, outcome, message, data, final, requested, viewport in rows]
+    return reporting.finding_keys(session, scan_id)
 
 
 def start_url(session: Session, scan_id: int) -> str | None:
     """The start page URL a scan requested (its origin lets pages be compared across runs)."""
-    return session.scalars(
-        select(PageCapture.requested_url).where(PageCapture.service_scan_id == scan_id,
-                                                PageCapture.page_kind == "start").limit(1)
-    ).first()
+    return reporting.start_url(session, scan_id)

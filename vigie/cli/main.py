@@ -16,7 +16,7 @@ from core.version import __version__
 from storage.migrate import current_revision
 from vigie import app as vigie_app
 from vigie.app import ExitCode
-from vigie.cli_services import services_app
+from vigie.cli.services import services_app
 from vigie.console import console, err, fail, handled, run_scan
 
 app = typer.Typer(help="Vigie: evidence about the quality of French public online services.",

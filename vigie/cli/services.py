@@ -10,13 +10,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from core.settings import Settings
-from services import RegistryError, ServiceSpec, load_services, upsert_services
-from storage.context import SchemaOutOfDate, Storage
-from storage.db import transaction
-from storage.services import list_services
-
-ISSUES_EXIT_CODE = 2
+from core.errors import OperationalError
+from services import ServiceSpec
+from vigie import app
+from vigie.app import BadServiceList, ExitCode
 
 services_app = typer.Typer(
     help="The registry of services to scan: validate a YAML/CSV file, import it, list it.",
@@ -35,12 +32,12 @@ def _plural(count: int, word: str) -> str:
 def _load_or_exit(path: Path, consequence: str) -> list[ServiceSpec]:
     """The file's services; on any issue, print them all on stderr and exit 2."""
     try:
-        return load_services(path)
-    except RegistryError as exc:
+        return app.read_services(path)
+    except BadServiceList as exc:
         for issue in exc.issues:
             typer.echo(str(issue), err=True)
         typer.echo(f"{_plural(len(exc.issues), 'issue')} in {path}{consequence}", err=True)
-        raise typer.Exit(ISSUES_EXIT_CODE) from None
+        raise typer.Exit(ExitCode.bad_input) from None
 
 
 @services_app.command("validate")
@@ -54,12 +51,8 @@ def validate(file: RegistryFile) -> None:
 def import_(file: RegistryFile) -> None:
     """Validate a registry file, then create or update its services (all or nothing)."""
     specs = _load_or_exit(file, ": nothing imported")
-    storage = Storage.open(Settings.from_env())
-    try:
-        with transaction(storage.sessions) as session:
-            created, updated = upsert_services(session, specs)
-    finally:
-        storage.close()
+    with app.open_storage(app.settings()) as storage:
+        created, updated = app.import_services(storage, specs)
     unchanged = len(specs) - created - updated
     typer.echo(f"{created} created, {updated} updated, {unchanged} unchanged ({file})")
 
@@ -68,24 +61,21 @@ def import_(file: RegistryFile) -> None:
 def list_() -> None:
     """Show the services in the database."""
     try:
-        storage = Storage.open(Settings.from_env(), migrate=False)
-    except SchemaOutOfDate as exc:
+        with app.open_storage(app.settings(), migrate=False) as storage:
+            specs = app.list_services(storage)
+    except OperationalError as exc:
         typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
-    try:
-        with storage.sessions() as session:
-            rows = list_services(session)
-    finally:
-        storage.close()
-    if not rows:
+        raise typer.Exit(ExitCode.operational_failure) from None
+    if not specs:
         typer.echo("No services in the database: import a registry with `vigie services import`.")
         return
-    table = Table(title=_plural(len(rows), "service"))
+    table = Table(title=_plural(len(specs), "service"))
     table.add_column("id", overflow="fold")
     table.add_column("name", overflow="fold")
     table.add_column("start URL", overflow="fold")
     table.add_column("ministry", overflow="fold")
-    for row in rows:
+    for spec in specs:
         # Text(): names such as "Aide [beta]" must not be read as Rich markup.
-        table.add_row(*(Text(v) for v in (row.slug, row.name, row.start_url, row.ministry or "")))
+        table.add_row(*(Text(v) for v in (spec.slug, spec.name, spec.start_url,
+                                          spec.ministry or "")))
     Console().print(table)

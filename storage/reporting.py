@@ -1,0 +1,144 @@
+"""Reads for the report site: a run's service scans, indicators, findings and history.
+
+Each function is a constant number of queries (never one per finding), so a run of hundreds
+of services and 100k findings is read service by service.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import Finding, IndicatorValue, PageCapture, ScanRun, ServiceScan
+
+CHUNK = 500  # ids per IN (...): stay under the databases' bound-parameter limits
+
+
+def run_by_id(session: Session, run_id: int) -> ScanRun:
+    return session.get_one(ScanRun, run_id)
+
+
+def run_scans(session: Session, run_id: int) -> Sequence[ServiceScan]:
+    """The run's service scans with their service, in creation order."""
+    return session.scalars(
+        select(ServiceScan).where(ServiceScan.run_id == run_id)
+        .options(selectinload(ServiceScan.service)).order_by(ServiceScan.id)
+    ).all()
+
+
+def run_indicator_values(session: Session, run_id: int) -> Sequence[IndicatorValue]:
+    return session.scalars(
+        select(IndicatorValue).join(ServiceScan).where(ServiceScan.run_id == run_id)).all()
+
+
+def previous_scans(session: Session, run_id: int) -> dict[int, ServiceScan]:
+    """For each service of the run, its latest scan in an earlier run (one grouped query)."""
+    latest = (select(ServiceScan.service_id, func.max(ServiceScan.id).label("scan_id"))
+              .where(ServiceScan.run_id < run_id).group_by(ServiceScan.service_id).subquery())
+    in_run = select(ServiceScan.service_id).where(ServiceScan.run_id == run_id)
+    scans = session.scalars(
+        select(ServiceScan).join(latest, ServiceScan.id == latest.c.scan_id)
+        .where(ServiceScan.service_id.in_(in_run)).options(selectinload(ServiceScan.run))
+    ).all()
+    return {sc.service_id: sc for sc in scans}
+
+
+def indicator_labels(session: Session, scan_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """Indicator labels of the given scans: {scan id: {indicator: label}}."""
+    ids = list(scan_ids)
+    out: dict[int, dict[str, str]] = defaultdict(dict)
+    for start in range(0, len(ids), CHUNK):
+        for scan_id, slug, label in session.execute(
+                select(IndicatorValue.service_scan_id, IndicatorValue.indicator,
+                       IndicatorValue.label)
+                .where(IndicatorValue.service_scan_id.in_(ids[start:start + CHUNK]))):
+            out[scan_id][slug] = label
+    return out
+
+
+def findings_with_evidence(session: Session, scan_id: int) -> Sequence[Finding]:
+    return session.scalars(
+        select(Finding).where(Finding.service_scan_id == scan_id)
+        .options(selectinload(Finding.evidence)).order_by(Finding.id)).all()
+
+
+@dataclass(frozen=True)
+class FindingKey:
+    """The part of a finding a comparison across runs reads, with its capture's URL."""
+
+    id: int
+    check_id: str
+    outcome: str
+    message: str
+    data: dict[str, Any]
+    capture_url: str | None
+    capture_viewport: str | None
+
+
+def finding_keys(session: Session, scan_id: int) -> list[FindingKey]:
+    """A scan's findings, with their capture's URL and viewport (one query)."""
+    rows = session.execute(
+        select(Finding.id, Finding.check_id, Finding.outcome, Finding.message, Finding.data,
+               PageCapture.final_url, PageCapture.requested_url, PageCapture.viewport)
+        .outerjoin(PageCapture, Finding.page_capture_id == PageCapture.id)
+        .where(Finding.service_scan_id == scan_id).order_by(Finding.id))
+    return [FindingKey(fid, check, outcome, message, dict(data or {}), final or requested,
+                       viewport)
+            for fid, check, outcome, message, data, final, requested, viewport in rows]
+
+
+def start_url(session: Session, scan_id: int) -> str | None:
+    """The start page URL a scan requested."""
+    return session.scalars(
+        select(PageCapture.requested_url).where(PageCapture.service_scan_id == scan_id,
+                                                PageCapture.page_kind == "start").limit(1)
+    ).first()
+
+
+@dataclass(frozen=True)
+class ScanCounts:
+    """Finding counts of one service scan, for the history chart."""
+
+    run_id: int
+    run_started: datetime
+    service_id: int
+    failed: int  # findings with outcome fail, every check
+    check_failed: int  # of which by the check named in the query (axe)
+    to_review: int  # findings with outcome needs_review
+
+
+def history(session: Session, run_id: int, max_runs: int, check_id: str
+            ) -> list[ScanCounts]:
+    """Counts per scan for the services of ``run_id``, over the last ``max_runs`` runs up to
+    it, oldest first (three grouped queries for the whole report)."""
+    runs = session.execute(
+        select(ScanRun.id, ScanRun.started_at).where(ScanRun.id <= run_id)
+        .order_by(ScanRun.id.desc()).limit(max_runs)).all()
+    started = {rid: at for rid, at in runs}
+    in_run = select(ServiceScan.service_id).where(ServiceScan.run_id == run_id)
+    scans = session.execute(
+        select(ServiceScan.id, ServiceScan.service_id, ServiceScan.run_id)
+        .where(ServiceScan.run_id.in_(list(started)), ServiceScan.service_id.in_(in_run))
+    ).all()
+    is_check = case((Finding.check_id == check_id, 1), else_=0)
+    counts: dict[int, dict[tuple[int, str], int]] = defaultdict(dict)
+    for scan_id, of_check, outcome, n in session.execute(
+            select(Finding.service_scan_id, is_check, Finding.outcome, func.count())
+            .join(ServiceScan, Finding.service_scan_id == ServiceScan.id)
+            .where(ServiceScan.run_id.in_(list(started)), ServiceScan.service_id.in_(in_run),
+                   Finding.outcome.in_(("fail", "needs_review")))
+            .group_by(Finding.service_scan_id, is_check, Finding.outcome)):
+        counts[scan_id][(int(of_check), outcome)] = int(n)
+    out = []
+    for scan_id, service_id, rid in sorted(scans, key=lambda s: s[2]):
+        c = counts.get(scan_id, {})
+        out.append(ScanCounts(
+            rid, started[rid], service_id, c.get((0, "fail"), 0) + c.get((1, "fail"), 0),
+            c.get((1, "fail"), 0), c.get((0, "needs_review"), 0) + c.get((1, "needs_review"), 0)))
+    return out

@@ -100,22 +100,15 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        """Defaults, overridden by the ``VIGIE_*`` variables of ``ENVIRONMENT``."""
         d = cls()
-        return cls(
-            data_dir=Path(_env("DATA_DIR", str(d.data_dir), str)),
-            database_url=_env("DATABASE_URL", d.database_url, str),
-            browser_path=_env("BROWSER_PATH", d.browser_path, str),
-            navigation_timeout=_env("NAVIGATION_TIMEOUT", d.navigation_timeout, float),
-            call_timeout=_env("CALL_TIMEOUT", d.call_timeout, float),
-            page_budget=_env("PAGE_BUDGET", d.page_budget, float),
-            service_budget=_env("SERVICE_BUDGET", d.service_budget, float),
-            max_pages=_env("MAX_PAGES", d.max_pages, int),
-            concurrency=_env("CONCURRENCY", d.concurrency, int),
-            per_host=_env("PER_HOST", d.per_host, int),
-            download_delay=_env("DOWNLOAD_DELAY", d.download_delay, float),
-            obey_robots=_env("OBEY_ROBOTS", d.obey_robots, bool),
-            allow_private=_env("ALLOW_PRIVATE", d.allow_private, bool),
-        )
+        values: dict[str, Any] = {}
+        for name, variable in ENVIRONMENT.items():
+            default = getattr(d, name)
+            kind = str if isinstance(default, Path) else type(default)
+            raw = _env(variable, str(default) if kind is str else default, kind)
+            values[name] = Path(raw) if isinstance(default, Path) else raw
+        return cls(**values)
 
     def with_overrides(self, **changes: Any) -> Settings:
         """Return a copy with the given fields replaced; ``None`` values are ignored."""
@@ -140,6 +133,28 @@ class Settings:
         out["browser_args"] = list(self.browser_args)
         out["trusted_spki"] = list(self.trusted_spki)
         return out
+
+
+# Settings read from the environment: field -> variable name, without the VIGIE_ prefix.
+# Every field of Settings is documented in the README's configuration table (a test checks).
+ENVIRONMENT = {
+    "data_dir": "DATA_DIR",
+    "database_url": "DATABASE_URL",
+    "browser_path": "BROWSER_PATH",
+    "navigation_timeout": "NAVIGATION_TIMEOUT",
+    "call_timeout": "CALL_TIMEOUT",
+    "page_budget": "PAGE_BUDGET",
+    "service_budget": "SERVICE_BUDGET",
+    "max_pages": "MAX_PAGES",
+    "concurrency": "CONCURRENCY",
+    "per_host": "PER_HOST",
+    "download_delay": "DOWNLOAD_DELAY",
+    "obey_robots": "OBEY_ROBOTS",
+    "allow_private": "ALLOW_PRIVATE",
+    "user_agent": "USER_AGENT",
+    "max_html_bytes": "MAX_HTML_BYTES",
+    "screenshot_full_page": "SCREENSHOT_FULL_PAGE",
+}
 
 
 def _redact(url: str) -> str:

@@ -45,7 +45,8 @@ def load_run(session: Session, run: ScanRun, indicator_order: Sequence[str] = ()
     captures = [{
         "id": c.id, "service_id": slug_of[c.service_scan_id], "viewport": c.viewport,
         "page_kind": c.page_kind, "requested_url": c.requested_url, "final_url": c.final_url,
-        "http_status": c.http_status, "outcome": c.outcome, "error": c.error, "title": c.title,
+        "http_status": c.http_status, "outcome": c.outcome, "error": c.error,
+        "error_kind": c.error_kind, "title": c.title,
         "started_at": _iso(c.started_at), "load_seconds": c.load_seconds,
         "redirect_chain": c.redirect_chain, "timings": c.timings,
         "screenshot_sha256": c.screenshot_sha256, "html_sha256": c.html_sha256,

@@ -11,9 +11,9 @@ SERVICE_COLUMNS = ("id", "name", "start_url", "extra_urls", "ministry", "adminis
                    "jdma_id", "declared", "service_scan_id", "status", "close_reason", "attempts",
                    "started_at", "finished_at", "counters")
 CAPTURE_COLUMNS = ("id", "service_id", "viewport", "page_kind", "requested_url", "final_url",
-                   "http_status", "outcome", "error", "error_kind", "title", "started_at", "load_seconds",
-                   "redirect_chain", "timings", "screenshot_sha256", "html_sha256", "axe_sha256",
-                   "collector_sha256", "tool_versions")
+                   "http_status", "outcome", "error", "error_kind", "title", "started_at",
+                   "load_seconds", "redirect_chain", "timings", "screenshot_sha256",
+                   "html_sha256", "axe_sha256", "collector_sha256", "tool_versions")
 FINDING_COLUMNS = ("id", "service_id", "capture_id", "check_id", "check_version", "outcome",
                    "severity", "message", "references", "data", "evidence")
 TABLES = {"services": SERVICE_COLUMNS, "captures": CAPTURE_COLUMNS, "findings": FINDING_COLUMNS}

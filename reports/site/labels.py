@@ -23,6 +23,15 @@ OUTCOME_BADGE = {"pass": "fr-badge--success", "fail": "fr-badge--error",
                  "error": "fr-badge--no-icon"}
 CAPTURE_OUTCOME_FR = {"ok": "Capturée", "error": "Erreur", "timeout": "Délai dépassé",
                       "blocked": "Bloquée"}
+# core.errors.ErrorKind: why a capture failed, for a reader.
+ERROR_KIND_FR = {
+    "timeout": "délai dépassé", "service_budget": "temps alloué au service épuisé",
+    "blocked_by_policy": "refusée par la politique de visite",
+    "blocked_by_robots": "interdite par robots.txt", "unreachable": "site injoignable",
+    "tls_refused": "certificat ou TLS refusé par le navigateur",
+    "http_error": "erreur HTTP", "not_html": "pas une page HTML (téléchargement)",
+    "browser_crashed": "navigateur arrêté", "vigie_error": "erreur de Vigie",
+}
 CLOSE_REASON_FR = {
     "completed": "terminé", "partial": "partiel", "timeout": "délai dépassé",
     "browser_crashed": "navigateur arrêté", "unreachable": "injoignable",

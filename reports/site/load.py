@@ -127,6 +127,11 @@ class CaptureView:
     title: str
     load_seconds: float | None
     screenshot_sha256: str | None
+    error_kind: str | None = None
+
+    @property
+    def error_kind_fr(self) -> str:
+        return labels.ERROR_KIND_FR.get(self.error_kind or "", "")
 
     @property
     def kind_fr(self) -> str:
@@ -202,7 +207,8 @@ def load_captures(session: Session, scan_id: int) -> list[CaptureView]:
     rows = captures_of_scan(session, scan_id)
     captures = [CaptureView(c.id, c.page_kind, c.viewport, c.final_url or c.requested_url,
                             c.requested_url, c.http_status, c.outcome, c.error or "",
-                            c.title or "", c.load_seconds, c.screenshot_sha256) for c in rows]
+                            c.title or "", c.load_seconds, c.screenshot_sha256, c.error_kind)
+                for c in rows]
     return sorted(captures, key=CaptureView.order)
 
 

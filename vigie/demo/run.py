@@ -10,6 +10,7 @@ from rich.console import Console
 
 from core.settings import Settings
 from vigie import app
+from vigie.app import ExitCode
 from vigie.console import run_scan
 from vigie.demo.catalog import SITES_DIR, render_services_yaml
 from vigie.demo.server import DemoSites
@@ -73,9 +74,10 @@ def run_demo(out: Path, console: Console) -> int:
         first.start()
         first.join()
         restore_behaviours(sites, lifted)
-        if first.exitcode not in (0, 1):  # 1: some service failed on Vigie's side; go on
+        # A service that failed on Vigie's side does not stop the demo; anything else does.
+        if first.exitcode not in (ExitCode.ok, ExitCode.operational_failure):
             console.print(f"the first pass failed (exit code {first.exitcode})")
-            return first.exitcode or 1
+            return first.exitcode or ExitCode.operational_failure
         console.print("pass 2/2: the services tonight")
         code = run_scan(settings, services_file, None, trigger="demo")
     with app.open_storage(settings) as storage:

@@ -24,7 +24,8 @@ from vigie.demo.catalog import (
     render_services_yaml,
     site_names,
 )
-from vigie.demo.server import DemoSites, SiteServer
+from vigie.demo.server import SiteServer
+from vigie.demo.sites import DemoSites
 
 TEST_SITES = Path(__file__).parent / "sites"
 

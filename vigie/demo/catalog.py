@@ -17,11 +17,16 @@ SERVICES_TEMPLATE = DEMO_DIR / "services.yaml"
 SITE_TOKEN = re.compile(r"\{\{\s*site:([A-Za-z0-9_.-]+)\s*\}\}")
 
 
+def site_folders(root: Path) -> list[str]:
+    """Subfolders of ``root`` that are sites (not hidden, not ``_``-prefixed), sorted."""
+    return sorted(
+        p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+    )
+
+
 def site_names() -> list[str]:
     """Folders of the bundled demo sites, sorted."""
-    return sorted(
-        p.name for p in SITES_DIR.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
-    )
+    return site_folders(SITES_DIR)
 
 
 def referenced_sites(template: str | None = None) -> list[str]:

@@ -13,7 +13,7 @@ from vigie import app
 from vigie.app import ExitCode
 from vigie.console import run_scan
 from vigie.demo.catalog import SITES_DIR, render_services_yaml
-from vigie.demo.server import DemoSites
+from vigie.demo.sites import DemoSites
 from vigie.demo.tls import make_certificate
 
 HTTPS_SITES = ("bon-service",)  # served over HTTPS, to show what a valid certificate gives

@@ -1,25 +1,12 @@
-"""Static-site server with programmable misbehaviours, for the demo and the test fixtures.
+"""Static-site server on 127.0.0.1 (HTTP or HTTPS), for the demo and the test fixtures.
 
-Standard library only: a ``ThreadingHTTPServer`` on 127.0.0.1 (free port) in a daemon thread.
-An optional ``_behaviours.json`` at the site root maps URL paths to behaviours::
-
-    {"/error.html": {"status": 500},
-     "/busy.html": {"status": 429, "headers": {"Retry-After": "120"}},
-     "/never.html": {"hang": true},
-     "/loop-a": {"redirect": "/loop-b", "status": 302},
-     "/big.html": {"big_mb": 50},
-     "/download.bin": {"download": true},
-     "/slow.html": {"delay": 1.5}}
-
-``delay`` may be combined with any other behaviour (it is applied first) and ``headers`` are
-added to whatever is answered. Other paths are served as static files.
+Standard library only: a ``ThreadingHTTPServer`` (free port by default) in a daemon thread.
+Paths with a behaviour (``vigie.demo.behaviours``) get hostile or faulty answers; the others
+are served as static files. ``vigie.demo.sites`` serves a folder of sites, one server each.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import json
 import os
 import posixpath
 import select
@@ -28,7 +15,7 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
@@ -36,17 +23,20 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
-from vigie.demo.catalog import SITES_DIR
+from vigie.demo.behaviours import (
+    BEHAVIOURS_FILE,
+    MAX_HANG_SECONDS,
+    Behaviour,
+    answer,
+    extra_headers,
+    find_behaviour,
+    load_behaviours,
+    normalise_path,
+)
+from vigie.demo.pages import ERROR_CONTENT_TYPE, ERROR_PAGE, french_reason
 
-Behaviour = dict[str, Any]
-
-BEHAVIOURS_FILE = "_behaviours.json"
-MAX_HANG_SECONDS = 120.0
 SLEEP_STEP = 0.1  # every sleep is cut in steps this long so that stop() stays prompt
-HANG_CONTENT_LENGTH = 1_000_000  # announced but never sent: the body cannot complete
-STREAM_BLOCK = 64 * 1024
 
 _CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -67,53 +57,6 @@ _CONTENT_TYPES = {
     ".woff2": "font/woff2",
     ".bin": "application/octet-stream",
 }
-
-_FRENCH_REASONS = {
-    400: "Requête incorrecte",
-    401: "Authentification requise",
-    403: "Accès refusé",
-    404: "Page introuvable",
-    410: "Page supprimée",
-    429: "Trop de requêtes : veuillez réessayer plus tard",
-    500: "Erreur interne du serveur",
-    502: "Passerelle en erreur",
-    503: "Service momentanément indisponible",
-    504: "Délai d’attente de la passerelle dépassé",
-}
-
-_ERROR_PAGE = """<!DOCTYPE html>
-<html lang="fr">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Erreur %(code)d</title></head>
-<body><main><h1>Erreur %(code)d</h1><p>%(message)s</p><p>%(explain)s</p></main></body>
-</html>
-"""
-
-
-def _french_reason(code: int) -> str:
-    if code in _FRENCH_REASONS:
-        return _FRENCH_REASONS[code]
-    try:
-        return HTTPStatus(code).phrase
-    except ValueError:
-        return "Erreur"
-
-
-def normalise_path(path: str) -> str:
-    """URL path as behaviours are keyed: no query string, percent-decoded, leading slash."""
-    path = unquote(urlsplit(path).path) or "/"
-    return path if path.startswith("/") else "/" + path
-
-
-def load_behaviours(root: Path) -> dict[str, Behaviour]:
-    """Read ``root/_behaviours.json`` (an empty mapping when absent)."""
-    file = root / BEHAVIOURS_FILE
-    if not file.is_file():
-        return {}
-    data = json.loads(file.read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise ValueError(f"{file}: expected an object mapping paths to behaviour objects")
-    return {normalise_path(k): v for k, v in data.items()}
 
 
 @dataclass(frozen=True)
@@ -147,8 +90,8 @@ class _HTTPServer(ThreadingHTTPServer):
 
 class _Handler(SimpleHTTPRequestHandler):
     server: _HTTPServer
-    error_message_format = _ERROR_PAGE
-    error_content_type = "text/html; charset=utf-8"
+    error_message_format = ERROR_PAGE
+    error_content_type = ERROR_CONTENT_TYPE
     server_version = "VigieDemo/1.0"
 
     _extra_headers: Mapping[str, str] = {}
@@ -173,19 +116,25 @@ class _Handler(SimpleHTTPRequestHandler):
         return _CONTENT_TYPES.get(ext) or super().guess_type(path)
 
     def list_directory(self, path: str | os.PathLike[str]) -> None:
-        self.send_error(HTTPStatus.NOT_FOUND, _french_reason(404))
+        self.send_error(HTTPStatus.NOT_FOUND, french_reason(404))
         return None
 
     def send_head(self) -> Any:
         if posixpath.basename(normalise_path(self.path)) == BEHAVIOURS_FILE:
-            self.send_error(HTTPStatus.NOT_FOUND, _french_reason(404))
+            self.send_error(HTTPStatus.NOT_FOUND, french_reason(404))
             return None
         return super().send_head()
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        super().send_error(code, message or _french_reason(int(code)), explain)
+        super().send_error(code, message or french_reason(int(code)), explain)
 
-    def _sleep(self, seconds: float, *, watch_client: bool = False) -> bool:
+    # --- what behaviours use (``vigie.demo.behaviours.Exchange``) ---------------------------
+
+    @property
+    def stopping(self) -> bool:
+        return self.site.stopping
+
+    def sleep(self, seconds: float, *, watch_client: bool = False) -> bool:
         """Sleep in small steps; False when the server stops or (if watched) the client leaves."""
         deadline = time.monotonic() + max(0.0, min(seconds, MAX_HANG_SECONDS))
         while not self.site.stopping:
@@ -211,18 +160,6 @@ class _Handler(SimpleHTTPRequestHandler):
         except (OSError, ValueError):
             return True
 
-    def _send_body(
-        self, status: int, body: bytes, content_type: str, *, head: bool, **headers: str
-    ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            self.send_header(name.replace("_", "-"), value)
-        self.end_headers()
-        if not head:
-            self.wfile.write(body)
-
     # --- dispatch -------------------------------------------------------------------------
 
     def do_GET(self) -> None:
@@ -234,25 +171,8 @@ class _Handler(SimpleHTTPRequestHandler):
     def _dispatch(self, *, head: bool) -> None:
         self.site._record(self.command, self.path, self.headers.get("User-Agent"))
         behaviour = self.site.behaviour_for(self.path)
-        if behaviour is None:
-            self._extra_headers = {}
-            self._static(head)
-            return
-        self._extra_headers = {str(k): str(v) for k, v in behaviour.get("headers", {}).items()}
-        if behaviour.get("delay") and not self._sleep(float(behaviour["delay"])):
-            self.close_connection = True
-            return
-        if behaviour.get("hang"):
-            self._hang(behaviour, head)
-        elif "redirect" in behaviour:
-            self._redirect(behaviour, head)
-        elif "big_mb" in behaviour:
-            self._big(behaviour, head)
-        elif behaviour.get("download"):
-            self._download(behaviour, head)
-        elif "status" in behaviour:
-            self._status(behaviour, head)
-        else:
+        self._extra_headers = extra_headers(behaviour)
+        if behaviour is None or not answer(self, behaviour, head):
             self._static(head)
 
     def _static(self, head: bool) -> None:
@@ -260,93 +180,6 @@ class _Handler(SimpleHTTPRequestHandler):
             super().do_HEAD()
         else:
             super().do_GET()
-
-    # --- behaviours -----------------------------------------------------------------------
-
-    def _status(self, behaviour: Behaviour, head: bool) -> None:
-        code = int(behaviour["status"])
-        message = str(behaviour.get("message") or _french_reason(code))
-        body = _ERROR_PAGE % {"code": code, "message": message, "explain": ""}
-        self._send_body(code, body.encode("utf-8"), "text/html; charset=utf-8", head=head)
-
-    def _redirect(self, behaviour: Behaviour, head: bool) -> None:
-        target = str(behaviour["redirect"])
-        body = (
-            '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8"><title>Redirection'
-            f'</title></head><body><p>Cette page a été déplacée : <a href="{target}">'
-            f"{target}</a>.</p></body></html>\n"
-        )
-        self._send_body(
-            int(behaviour.get("status", 302)),
-            body.encode("utf-8"),
-            "text/html; charset=utf-8",
-            head=head,
-            Location=target,
-        )
-
-    def _hang(self, behaviour: Behaviour, head: bool) -> None:
-        seconds = float(behaviour.get("seconds", MAX_HANG_SECONDS))
-        self.close_connection = True
-        if head:  # a HEAD answer has no body to leave unfinished: answer nothing at all
-            self._sleep(seconds, watch_client=True)
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(HANG_CONTENT_LENGTH))
-        self.end_headers()
-        self.wfile.write(
-            '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
-            "<title>Chargement…</title></head><body><main><h1>Chargement en cours…</h1>\n".encode()
-        )
-        self.wfile.flush()
-        self._sleep(seconds, watch_client=True)
-
-    def _big(self, behaviour: Behaviour, head: bool) -> None:
-        size = int(float(behaviour["big_mb"]) * 1024 * 1024)
-        start = (
-            '<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            "<title>Page très volumineuse</title></head><body><main>"
-            "<h1>Page très volumineuse</h1>\n"
-        ).encode()
-        end = b"</main></body></html>\n"
-        para = b"<p>Contenu de remplissage pour une page de test tres volumineuse.</p>\n"
-        block = para * (STREAM_BLOCK // len(para))
-        size = max(size, len(start) + len(end))
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(size))
-        self.end_headers()
-        if head:
-            return
-        self.wfile.write(start)
-        left = size - len(start) - len(end)
-        while left > 0:
-            if self.site.stopping:
-                self.close_connection = True
-                return
-            # full blocks of paragraphs, then whitespace padding to the exact size
-            chunk = block if left >= len(block) else b" " * left
-            self.wfile.write(chunk)
-            left -= len(chunk)
-        self.wfile.write(end)
-
-    def _download(self, behaviour: Behaviour, head: bool) -> None:
-        path = normalise_path(self.path)
-        filename = str(behaviour.get("filename") or posixpath.basename(path) or "fichier.bin")
-        local = Path(self.translate_path(self.path))
-        if local.is_file():
-            body = local.read_bytes()
-        else:  # deterministic pseudo-binary content
-            size = int(float(behaviour.get("size_kb", 256)) * 1024)
-            body = (bytes(range(256)) * (size // 256 + 1))[:size]
-        self._send_body(
-            200,
-            body,
-            str(behaviour.get("content_type", "application/octet-stream")),
-            head=head,
-            Content_Disposition=f'attachment; filename="{filename}"',
-        )
 
 
 class SiteServer:
@@ -467,15 +300,7 @@ class SiteServer:
                 self._behaviours[key] = dict(behaviour)
 
     def behaviour_for(self, path: str) -> Behaviour | None:
-        key = normalise_path(path)
-        behaviours = self._behaviours
-        if key in behaviours:
-            return behaviours[key]
-        if key.endswith("/"):
-            return behaviours.get(key + "index.html")
-        if key.endswith("/index.html"):
-            return behaviours.get(key[: -len("index.html")])
-        return None
+        return find_behaviour(self._behaviours, path)
 
     @property
     def requests(self) -> list[RequestRecord]:
@@ -495,78 +320,8 @@ class SiteServer:
             self._requests.append(RequestRecord(method, path, user_agent))
 
 
-class DemoSites:
-    """One :class:`SiteServer` per subfolder of ``root`` (the bundled demo sites by default)."""
 
-    def __init__(
-        self,
-        root: str | os.PathLike[str] | None = None,
-        *,
-        only: Iterable[str] | None = None,
-        quiet: bool = True,
-        https: Mapping[str, ssl.SSLContext] | None = None,
-    ) -> None:
-        self.root = Path(root) if root is not None else SITES_DIR
-        names = sorted(
-            p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
-        )
-        if only is not None:
-            wanted = set(only)
-            unknown = wanted - set(names)
-            if unknown:
-                raise KeyError(f"unknown site(s) in {self.root}: {', '.join(sorted(unknown))}")
-            names = [n for n in names if n in wanted]
-        self.servers: dict[str, SiteServer] = {
-            name: SiteServer(self.root / name, quiet=quiet, tls=(https or {}).get(name))
-            for name in names
-        }
+if __name__ == "__main__":  # ``python -m vigie.demo.server [ROOT]``, kept from before the split
+    from vigie.demo.sites import main
 
-    def start(self) -> DemoSites:
-        try:
-            for server in self.servers.values():
-                server.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        for server in self.servers.values():
-            server.stop()
-
-    def __enter__(self) -> DemoSites:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def __getitem__(self, name: str) -> SiteServer:
-        return self.servers[name]
-
-    @property
-    def base_urls(self) -> dict[str, str]:
-        """Folder name → base URL (no trailing slash) of every running site."""
-        return {name: s.base_url for name, s in self.servers.items() if s.running}
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m vigie.demo.server [ROOT]``: serve every subfolder until interrupted."""
-    parser = argparse.ArgumentParser(description="Serve the demo sites on 127.0.0.1")
-    parser.add_argument("root", nargs="?", default=str(SITES_DIR))
-    parser.add_argument("--verbose", action="store_true", help="log every request")
-    args = parser.parse_args(argv)
-    with DemoSites(args.root, quiet=not args.verbose) as sites:
-        for name, url in sites.base_urls.items():
-            print(f"{name:20} {url}/")
-        with contextlib.suppress(KeyboardInterrupt):
-            while True:
-                time.sleep(3600)
-
-
-if __name__ == "__main__":
     main()

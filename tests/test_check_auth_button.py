@@ -24,7 +24,6 @@ from tests.checkkit import saved as checkkit_saved
 CHECK = "auth-button"
 
 
-
 def run(store: ArtifactStore, *names: str, declared: dict[str, Any] | None = None) -> Finding:
     captures = [load(store, CHECK, name) for name in names]
     findings = list(auth_button_check(service(captures, declared=declared)))
@@ -83,13 +82,6 @@ def test_franceconnect_plus_without_plus_class(store: ArtifactStore) -> None:
         assert button["provider"] == "franceconnect_plus"
 
 
-def test_two_providers_have_one_button_each(store: ArtifactStore) -> None:
-    buttons = run(store, "two-providers").data["buttons"]
-    assert [b["provider"] for b in buttons] == ["franceconnect", "proconnect"]
-    assert "authorize: https://oidc.franceconnect.gouv.fr/api/v2/authorize" in \
-        buttons[0]["signals"]  # client ids of the query are left out
-
-
 def test_nested_markup_counts_as_one_button(store: ArtifactStore) -> None:
     # div.agentconnect-button > form > button.agentconnect-button > span.agentconnect-sr-only
     [button] = run(store, "agentconnect-legacy").data["buttons"]
@@ -116,15 +108,6 @@ def test_docs_page_really_quotes_the_markup() -> None:
     assert any("/api/v1/authorize" in link["href"] for link in collector["links"])
 
 
-def test_declared_franceconnect_is_compared(store: ArtifactStore) -> None:
-    agrees = run(store, "franceconnect-dsfr", declared={"franceconnect": True})
-    assert agrees.data["declared"] is True and agrees.data["declared_matches"] is True
-    disagrees = run(store, "franceconnect-dsfr", declared={"franceconnect": False})
-    assert disagrees.outcome is Outcome.passed
-    assert disagrees.data["declared"] is False and disagrees.data["declared_matches"] is False
-    assert "déclaré sans FranceConnect" in disagrees.message
-
-
 def test_declared_but_not_seen_stays_to_review(store: ArtifactStore) -> None:
     finding = run(store, "generic-login", declared={"franceconnect": True})
     assert finding.outcome is Outcome.needs_review
@@ -138,15 +121,6 @@ def test_declared_but_not_seen_stays_to_review(store: ArtifactStore) -> None:
 def test_no_declaration_gives_null(store: ArtifactStore) -> None:
     finding = run(store, "franceconnect-dsfr", declared={"franceconnect_label": "Oui"})
     assert finding.data["declared"] is None and finding.data["declared_matches"] is None
-
-
-def test_several_pages(store: ArtifactStore) -> None:
-    finding = run(store, "generic-login", "proconnect-fr-connect", "franceconnect-plus")
-    assert finding.data["providers"] == ["franceconnect_plus", "proconnect"]
-    assert [b["page_url"].rsplit("/", 1)[1] for b in finding.data["buttons"]] == [
-        "proconnect-fr-connect.html", "franceconnect-plus.html"]
-    assert len(finding.data["pages_searched"]) == 3
-    assert "2 pages" in finding.message
 
 
 def test_same_page_in_both_viewports_is_one_button(store: ArtifactStore) -> None:

@@ -18,7 +18,6 @@ from tests.checkkit import saved as checkkit_saved
 CHECK = "dlnuf-fields"
 
 
-
 def saved(name: str) -> dict[str, Any]:
     return checkkit_saved(CHECK, name)
 
@@ -65,38 +64,6 @@ def test_same_form_in_both_viewports_is_counted_once(store: ArtifactStore) -> No
     assert both.page_capture_id == desktop.id  # reported from the desktop capture
 
 
-def test_autocomplete_tokens_are_read_first(store: ArtifactStore) -> None:
-    finding = judge(load(store, CHECK, "autocomplete"))
-    assert finding.outcome is Outcome.needs_review and finding.data["level"] == "partial"
-    assert finding.data["categories"] == ["nom", "prenoms", "date_naissance", "adresse_postale"]
-    assert by_field(finding) == {
-        "f1": ("nom", "autocomplete"), "f2": ("prenoms", "autocomplete"),
-        "f3": ("date_naissance", "autocomplete"),
-        "f4": ("adresse_postale", "autocomplete"),  # "section-foyer street-address"
-        "f5": ("adresse_postale", "autocomplete"), "f6": ("adresse_postale", "autocomplete"),
-    }  # the e-mail and the class select are not data the administration holds
-    assert "niveau partiel" in finding.message
-
-
-def test_names_and_ids_are_read_when_labels_say_nothing(store: ArtifactStore) -> None:
-    finding = judge(load(store, CHECK, "noms-techniques"))
-    assert finding.outcome is Outcome.fail and finding.data["count"] == 5
-    assert by_field(finding) == {
-        "nir": ("nir", "name_id"), "demandeur[numero_fiscal]": ("numero_fiscal", "name_id"),
-        "rfr": ("revenu_fiscal_reference", "name_id"), "coordonnees_iban": ("iban", "name_id"),
-        "siretEtablissement": ("siret_siren", "name_id"),
-    }  # nombre_parts, nom_usage and adresse_mail are not recognised
-
-
-def test_labels_with_typographic_apostrophes_and_no_break_spaces(store: ArtifactStore) -> None:
-    finding = judge(load(store, CHECK, "libelles"))
-    assert finding.outcome is Outcome.needs_review and finding.data["count"] == 4
-    assert by_field(finding) == {
-        "q1": ("nir", "label"), "q2": ("revenu_fiscal_reference", "label"),
-        "q3": ("numero_allocataire", "label"), "q4": ("quotient_familial", "label"),
-    }  # "Nom de l’organisme de vacances" and "Nombre d’enfants" are not a birth name
-
-
 def test_proof_uploads_count(store: ArtifactStore) -> None:
     finding = judge(load(store, CHECK, "justificatifs"))
     assert finding.outcome is Outcome.fail and finding.data["count"] == 5
@@ -137,13 +104,6 @@ def test_no_demarche_form_needs_review(store: ArtifactStore, name: str) -> None:
     assert finding.data["level"] is None and finding.data["count"] == 0
     assert "Aucun formulaire de démarche accessible sans connexion" in finding.message
     assert [(e.kind, e.url) for e in finding.evidence] == [("url", capture.url)]
-
-
-def test_count_is_per_service_across_pages(store: ArtifactStore) -> None:
-    # Identity on one page, social and tax numbers on the next: 4 + 4 distinct data items.
-    finding = judge(load(store, CHECK, "autocomplete"), load(store, CHECK, "libelles"))
-    assert finding.outcome is Outcome.fail and finding.data["count"] == 8
-    assert len(finding.data["forms_examined"]) == 2
 
 
 def test_same_datum_on_two_forms_counts_once(store: ArtifactStore) -> None:

@@ -52,25 +52,6 @@ def test_evidence_shows_the_banner_and_the_header_markup(store: ArtifactStore) -
     assert header.url == "http://fixture.test/full-banner.html"
 
 
-@pytest.mark.parametrize(("name", "present", "absent"), [
-    ("partial-classes", [], ["fr_header", "fr_footer", "marianne_font"]),  # 5 form classes
-    ("marianne-only", ["marianne_font"], ["fr_header", "fr_footer"]),      # font face only
-])
-def test_partial_dsfr_needs_review(store: ArtifactStore, name: str, present: list[str],
-                                   absent: list[str]) -> None:
-    finding = judge(store, name)
-    assert finding.outcome is Outcome.needs_review
-    assert finding.data["level"] == "partial" and finding.data["version"] is None
-    assert all(finding.data["signals"][k] for k in present)
-    assert not any(finding.data["signals"][k] for k in absent)
-    assert "partiellement" in finding.message
-
-
-def test_a_few_form_classes_are_counted(store: ArtifactStore) -> None:
-    signals = judge(store, "partial-classes").data["signals"]
-    assert signals["fr_classes_count"] == 5 and signals["dsfr_assets"] == []
-
-
 @pytest.mark.parametrize("name", [
     "no-dsfr",           # another design, text naming "DSFR v1.12.1" and "fr-header"
     "quoted-markup",     # documentation quoting DSFR markup and banner in <pre><code>
@@ -107,12 +88,6 @@ def test_service_level_is_its_best_page(store: ArtifactStore) -> None:
     assert levels == {"http://fixture.test/no-dsfr.html": "not_detected",
                       "http://fixture.test/partial-classes.html": "partial",
                       "http://fixture.test/path-version.html": "detected"}
-
-
-def test_a_banner_beats_a_url_for_the_version(store: ArtifactStore) -> None:
-    finding = judge(store, "path-version", "full-banner")
-    assert finding.data["version"] == "1.12.1" and finding.data["version_source"] == "banner"
-    assert finding.data["versions_seen"] == ["1.11.2", "1.12.1"]
 
 
 @pytest.mark.parametrize(("url", "version"), [

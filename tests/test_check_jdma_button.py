@@ -19,7 +19,6 @@ CHECK = "jdma-button"
 REGISTERED = "3720"
 
 
-
 def run(store: ArtifactStore, *names: str, jdma_id: str | None = REGISTERED) -> Finding:
     captures = [load(store, CHECK, name) for name in names]
     findings = list(jdma_button_check(service(captures, jdma_id=jdma_id)))
@@ -77,14 +76,6 @@ def test_button_found_passes_with_its_ids(
         assert "ne permet pas de vérifier" in finding.message
 
 
-def test_legacy_number_is_never_taken_for_the_product_id(store: ArtifactStore) -> None:
-    # 2165 in /Demarches/2165?…&nd_source=…&key=… is an old id, whatever the registry says.
-    finding = run(store, "legacy-link", jdma_id="2165")
-    assert finding.data["legacy_id"] == "2165" and finding.data["product_id"] is None
-    assert finding.data["id_matches"] is None
-    assert "ancien format" in finding.message
-
-
 @pytest.mark.parametrize(("name", "other", "style"), [
     ("mismatch-image", "9999", "image_link"),
     ("mismatch-modal", "5555", "modal"),
@@ -124,22 +115,6 @@ def test_none_page_has_look_alikes_that_are_not_buttons() -> None:
     texts = {link["text"] for link in collector["links"]}
     assert "Je donne mon avis" in texts  # to the site's own form, not JDMA
     assert any("bouton-bleu.svg" in image["src"] for image in collector["images"])
-
-
-def test_matching_button_is_preferred_over_others(store: ArtifactStore) -> None:
-    finding = run(store, "none", "mismatch-image", "image-link")
-    assert finding.outcome is Outcome.passed and finding.data["id_matches"] is True
-    assert finding.data["page_url"] == "http://fixture.test/image-link.html"
-    assert [b["product_id"] for b in finding.data["buttons"]] == ["3720", "9999"]
-    assert finding.data["pages_searched"] == [
-        f"http://fixture.test/{n}.html" for n in ("none", "mismatch-image", "image-link")]
-
-
-def test_without_registered_id_a_button_passes_unverified(store: ArtifactStore) -> None:
-    finding = run(store, "mismatch-image", jdma_id=None)
-    assert finding.outcome is Outcome.passed
-    assert finding.data["registered_id"] is None and finding.data["id_matches"] is None
-    assert "Aucun identifiant JDMA" in finding.message
 
 
 def test_registered_id_with_leading_zero_matches(store: ArtifactStore) -> None:

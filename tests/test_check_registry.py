@@ -1,4 +1,5 @@
-"""Every registered check is complete: documented, with its data keys, in docs/checks.md."""
+"""Every registered check is complete: documented, with its data keys, in docs/checks.md, and
+with saved fixtures whose expected outcomes (``expected.yaml``) cover passing and failing cases."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from checks.registry import all_checks, check
+from checks.registry import CheckSpec, all_checks, check
+from tests.checkkit import FIXTURES
+from tests.expectations import FILE_NAME, load_cases
 
 TESTS = Path(__file__).resolve().parent
 DOCS = (TESTS.parent / "docs" / "checks.md").read_text(encoding="utf-8")
-MIN_FIXTURES = 6  # at least three pass and three fail cases
+MIN_PASSING = 3  # expected cases with outcome `pass`
+MIN_FAILING = 3  # expected cases with outcome `fail` or `needs_review`
 
 
 def _section(check_id: str) -> str:
@@ -21,7 +25,7 @@ def _section(check_id: str) -> str:
 
 
 @pytest.mark.parametrize("spec", all_checks(), ids=lambda s: s.id)
-def test_check_is_documented_with_its_data_keys(spec) -> None:  # type: ignore[no-untyped-def]
+def test_check_is_documented_with_its_data_keys(spec: CheckSpec) -> None:
     section = _section(spec.id)
     assert spec.title and spec.version >= 1 and spec.data_keys
     for key in spec.data_keys:
@@ -31,14 +35,40 @@ def test_check_is_documented_with_its_data_keys(spec) -> None:  # type: ignore[n
 
 
 @pytest.mark.parametrize("spec", all_checks(), ids=lambda s: s.id)
-def test_check_has_saved_fixtures_and_browser_free_tests(spec) -> None:  # type: ignore[no-untyped-def]
-    fixtures = sorted((TESTS / "fixtures" / "checks" / spec.id).glob("*.json"))
-    assert len(fixtures) >= MIN_FIXTURES, f"{spec.id}: {len(fixtures)} saved fixtures"
+def test_check_has_expected_outcomes_and_browser_free_tests(spec: CheckSpec) -> None:
+    outcomes = [case.outcome for case in load_cases(spec.id)]
+    where = f"{spec.id}: tests/fixtures/checks/{spec.id}/{FILE_NAME}"
+    passing = outcomes.count("pass")
+    failing = outcomes.count("fail") + outcomes.count("needs_review")
+    assert passing >= MIN_PASSING, f"{where} has {passing} passing cases, {MIN_PASSING} needed"
+    assert failing >= MIN_FAILING, \
+        f"{where} has {failing} fail or needs_review cases, {MIN_FAILING} needed"
     module = spec.func.__module__.removeprefix("checks.")
     test_file = TESTS / f"test_check_{module}.py"
     assert test_file.exists(), f"{spec.id} has no {test_file.name}"
     source = test_file.read_text(encoding="utf-8")
     assert "pytest.mark.browser" not in source, f"{test_file.name} must run without a browser"
+
+
+@pytest.mark.parametrize("spec", all_checks(), ids=lambda s: s.id)
+def test_every_saved_capture_has_an_expectation(spec: CheckSpec) -> None:
+    folder = FIXTURES / spec.id
+    used = {name for case in load_cases(spec.id) for name in case.capture_names}
+    saved = {p.name.removesuffix(".capture.json") for p in folder.glob("*.capture.json")}
+    orphans = sorted(saved - used)
+    assert not orphans, f"{spec.id}: no case in {FILE_NAME} uses " + \
+        ", ".join(f"{n}.capture.json" for n in orphans)
+    # A fixture page is only seen by the checks once make_captures.py has saved it.
+    pages = {p.name.removesuffix(".html") for p in folder.glob("*.html")}
+    unsaved = sorted(pages - saved)
+    assert not unsaved, f"{spec.id}: run tests/fixtures/make_captures.py {spec.id} for " + \
+        ", ".join(f"{n}.html" for n in unsaved)
+
+
+def test_every_fixture_folder_is_a_registered_check() -> None:
+    ids = {spec.id for spec in all_checks()}
+    folders = {p.name for p in FIXTURES.iterdir() if p.is_dir()}
+    assert folders <= ids, f"fixture folders without a check: {sorted(folders - ids)}"
 
 
 def test_ids_must_be_kebab_case() -> None:

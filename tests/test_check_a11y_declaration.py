@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from checks.a11y_declaration import a11y_declaration_check, expected_level, parse_date
+from checks.a11y_declaration.check import a11y_declaration_check
+from checks.a11y_declaration.parse import parse_date
+from checks.a11y_declaration.rules import REASONS, expected_level
 from checks.inputs import CaptureView
 from checks.model import Finding, Outcome
 from checks.registry import get_check
@@ -228,6 +230,12 @@ def test_runner_finding_uses_only_documented_keys(store: ArtifactStore) -> None:
     [f] = evaluate(spec, inputs)
     assert f.outcome in (Outcome.passed, Outcome.fail)  # judged at today's date, no crash
     assert set(f.data) <= set(spec.data_keys)
+
+
+def test_every_admissibility_reason_is_documented_and_worded() -> None:
+    documented = get_check(CHECK).data_keys["admissibility_reasons"]
+    for code, reason in REASONS.items():
+        assert code in documented and reason.fault and reason.requirement
 
 
 # -- parsing --------------------------------------------------------------------------------------

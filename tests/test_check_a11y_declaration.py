@@ -283,3 +283,12 @@ def test_corrupt_or_empty_collector_never_raises_nor_fails(store: ArtifactStore)
         view = checkkit.view(store, {"url": BASE, "page_kind": kind, "collector": bad})
         [f] = a11y_declaration_check(checkkit.service([view]), now=NOW)
         assert f.outcome is Outcome.needs_review, kind
+
+
+def test_main_mention_on_a_tie_is_the_first_pages_not_a_hash_order(store: ArtifactStore) -> None:
+    # Without a start page two levels tie: the choice must not depend on PYTHONHASHSEED.
+    for first, second in (("non", "totalement"), ("totalement", "non")):
+        views = [page(store, f"Accessibilité : {level} conforme", kind="other",
+                      url=f"{BASE}{level}.html") for level in (first, second)]
+        [f] = a11y_declaration_check(checkkit.service(views), now=NOW)
+        assert f.data["mention"] == first

@@ -98,13 +98,14 @@ def consistency(decl: Declaration, mention: str | None) -> tuple[bool | None, li
 
 
 def main_mention(mentions: list[dict[str, Any]], pages: list[PageText]) -> str | None:
-    """The service's mention: the start page's, else the most common level."""
+    """The service's mention: the start page's, else the most common level (on a tie, the
+    first page's: the same captures always give the same answer)."""
     start = next((m for m, p in zip(mentions, pages, strict=True)
                   if p.capture.page_kind == "start" and m["level"]), None)
     if start:
         return str(start["level"])
     levels = [m["level"] for m in mentions if m["level"]]
-    return max(set(levels), key=levels.count) if levels else None
+    return max(levels, key=levels.count) if levels else None
 
 
 def mention_problems(mentions: list[dict[str, Any]]) -> list[str]:

@@ -14,7 +14,6 @@ import difflib
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.text import fold_to_ascii
 from storage.models import Service
 
 
@@ -170,7 +170,7 @@ def kind(value: Any) -> str:
 
 def slugify(text: str) -> str:
     """Lowercase ASCII letters and digits joined by single hyphens ("Élan 12" -> "elan-12")."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    ascii_text = fold_to_ascii(text)
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 

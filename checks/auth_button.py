@@ -24,6 +24,7 @@ from checks.inputs import CaptureView, ServiceCaptures
 from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
 from core.text import normalise_text
+from core.urls import host_of
 
 FC, FC_PLUS, PRO = "franceconnect", "franceconnect_plus", "proconnect"
 PROVIDERS = (FC, FC_PLUS, PRO)
@@ -64,13 +65,6 @@ class Candidate:
     signals: list[Signal] = field(default_factory=list)
 
 
-def _host(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").rstrip(".").lower()
-    except ValueError:
-        return ""
-
-
 def _within(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
@@ -94,7 +88,7 @@ def authorize_provider(url: str | None) -> str | None:
         path = urlsplit(url).path.lower()
     except ValueError:
         return None
-    host = _host(url)
+    host = host_of(url)
     if "authorize" not in path:
         return None
     if _within(host, "franceconnect.gouv.fr") and host != "franceconnect.gouv.fr":
@@ -106,7 +100,7 @@ def authorize_provider(url: str | None) -> str | None:
 
 def help_provider(url: str) -> str | None:
     """The provider a « Qu’est-ce que … ? » link beside a button explains."""
-    host = _host(url).removeprefix("www.")
+    host = host_of(url).removeprefix("www.")
     if host == "franceconnect.gouv.fr":
         return FC_PLUS if "connect-plus" in url.lower() else FC
     return PRO if host in ("proconnect.gouv.fr", "agentconnect.gouv.fr") else None

@@ -21,6 +21,7 @@ from checks.inputs import CaptureView, ServiceCaptures
 from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
 from core.text import normalise_text
+from core.urls import host_of
 
 JDMA_HOSTS = frozenset({
     "jedonnemonavis.numerique.gouv.fr",
@@ -79,15 +80,8 @@ class JdmaButton:
         return data
 
 
-def _host(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").rstrip(".").lower()
-    except ValueError:
-        return ""
-
-
 def _jdma_host(url: str | None) -> str | None:
-    host = _host(url or "")
+    host = host_of(url or "")
     return host if host in JDMA_HOSTS else None
 
 
@@ -104,7 +98,7 @@ def parse_jdma_url(url: str | None) -> JdmaTarget | None:
         parts = urlsplit(url.strip())
     except ValueError:
         return None
-    host = (parts.hostname or "").rstrip(".").lower()
+    host = host_of(url.strip())
     if host not in JDMA_HOSTS:
         return None
     query = parse_qs(parts.query, keep_blank_values=True)
@@ -120,7 +114,7 @@ def parse_jdma_url(url: str | None) -> JdmaTarget | None:
 
 
 def is_button_image(src: str | None) -> bool:
-    if not src or _host(src) not in JDMA_HOSTS:
+    if not src or host_of(src) not in JDMA_HOSTS:
         return False
     try:
         return bool(_BUTTON_IMAGE.search(urlsplit(src).path))
@@ -172,7 +166,7 @@ def _from_widget(capture: CaptureView, collector: dict[str, Any]) -> Iterator[Jd
         return
     # The widget script alone: present, but the form it opens is not known from the page.
     for src in strings(collector.get("scripts")):
-        if _WIDGET_SCRIPT in src.lower() and _host(src) in JDMA_HOSTS:
+        if _WIDGET_SCRIPT in src.lower() and host_of(src) in JDMA_HOSTS:
             yield _button(capture, "modal", None, src, None)
             return
 

@@ -16,7 +16,7 @@ CheckFunc = Callable[[Any], Iterable[Finding]]
 # The one place where check modules are listed; each registers itself with @check.
 CHECK_MODULES = (
     "checks.axe",
-    "checks.a11y_declaration",
+    "checks.a11y_declaration.check",
     "checks.auth_button",
     "checks.availability",
     "checks.dlnuf_fields",

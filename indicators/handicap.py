@@ -5,17 +5,11 @@ The rate is the one the declaration states: Vigie never computes a conformance r
 
 from __future__ import annotations
 
+from checks.a11y_declaration.rules import reason_fr  # the check's words for its reasons
 from indicators.model import NEEDS_REVIEW, Level, Result, ScanFindings
 from indicators.registry import indicator
 
 CHECK = "a11y-declaration"
-REASONS_FR = {
-    "level_missing": "aucun niveau de conformité",
-    "contact_missing": "aucun moyen de contact",
-    "rate_missing": "aucun taux de conformité global",
-    "date_missing": "aucune date",
-    "expired": "déclaration de plus de 3 ans",
-}
 # Missing facts Vigie may have failed to read (the check then asks for a review, not a fail).
 UNREADABLE = {"rate_missing", "date_missing"}
 KEPT = ("declaration_url", "rate", "declared_level", "mention", "rgaa_version", "declared_on",
@@ -53,10 +47,10 @@ def handicap(scan: ScanFindings) -> Result:
         reasons = list(data.get("admissibility_reasons") or [])
         if finding.outcome == "needs_review" and set(reasons) <= UNREADABLE:
             return Result(NEEDS_REVIEW, "Déclaration trouvée, mais Vigie n’a pas su y lire : "
-                          + ", ".join(REASONS_FR.get(r, r) for r in reasons) + ".",
+                          + ", ".join(reason_fr(r, as_requirement=True) for r in reasons) + ".",
                           [finding], value)
         return Result("non", "Déclaration non recevable : "
-                      + ", ".join(REASONS_FR.get(r, r) for r in reasons) + ".", [finding], value)
+                      + ", ".join(reason_fr(r) for r in reasons) + ".", [finding], value)
     rate = float(data["rate"])
     dated = data.get("updated_on") or data.get("declared_on") or data.get("audit_date")
     when = f", datée du {dated}" if dated else ""

@@ -10,11 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.text import fold_to_ascii
 from services.fields import (
     check_duplicates,
     check_jdma_id,
@@ -52,7 +52,7 @@ REQUIRED_ROLES = {"name": ("name", "Nom_Demarche"), "start_url": ("start_url", "
 
 def column_key(name: str) -> str:
     """How column names are compared: "Nom Ministère" matches "Nom_Ministere"."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    ascii_name = fold_to_ascii(name)
     return re.sub(r"[\s-]+", "_", ascii_name.strip().lower())
 
 

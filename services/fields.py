@@ -10,11 +10,11 @@ import difflib
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from core.text import fold_to_ascii
 from services.issues import Invalid, IssueLog
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
@@ -42,7 +42,7 @@ def kind(value: Any) -> str:
 
 def slugify(text: str) -> str:
     """Lowercase ASCII letters and digits joined by single hyphens ("Élan 12" -> "elan-12")."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    ascii_text = fold_to_ascii(text)
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 

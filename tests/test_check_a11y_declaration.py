@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from checks.a11y_declaration import a11y_declaration_check, expected_level, parse_date
+from checks.a11y_declaration.check import a11y_declaration_check
+from checks.a11y_declaration.parse import parse_date
+from checks.a11y_declaration.rules import REASONS, expected_level
 from checks.inputs import CaptureView
 from checks.model import Finding, Outcome
 from checks.registry import get_check
@@ -167,6 +169,12 @@ def test_runner_finding_uses_only_documented_keys(store: ArtifactStore) -> None:
     assert set(f.data) <= set(spec.data_keys)
 
 
+def test_every_admissibility_reason_is_documented_and_worded() -> None:
+    documented = get_check(CHECK).data_keys["admissibility_reasons"]
+    for code, reason in REASONS.items():
+        assert code in documented and reason.fault and reason.requirement
+
+
 # -- parsing --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "day"), [
@@ -212,3 +220,12 @@ def test_corrupt_or_empty_collector_never_raises_nor_fails(store: ArtifactStore)
         view = checkkit.view(store, {"url": BASE, "page_kind": kind, "collector": bad})
         [f] = a11y_declaration_check(checkkit.service([view]), now=NOW)
         assert f.outcome is Outcome.needs_review, kind
+
+
+def test_main_mention_on_a_tie_is_the_first_pages_not_a_hash_order(store: ArtifactStore) -> None:
+    # Without a start page two levels tie: the choice must not depend on PYTHONHASHSEED.
+    for first, second in (("non", "totalement"), ("totalement", "non")):
+        views = [page(store, f"Accessibilité : {level} conforme", kind="other",
+                      url=f"{BASE}{level}.html") for level in (first, second)]
+        [f] = a11y_declaration_check(checkkit.service(views), now=NOW)
+        assert f.data["mention"] == first

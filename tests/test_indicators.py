@@ -50,7 +50,7 @@ def test_handicap_is_non_without_a_declaration_and_names_the_finding() -> None:
 
 @pytest.mark.parametrize(("reasons", "words"), [
     (["expired"], "plus de 3 ans"), (["contact_missing"], "aucun moyen de contact"),
-    (["level_missing", "rate_missing"], "aucun niveau"),
+    (["level_missing", "rate_missing"], "niveau de conformité non indiqué"),
 ])
 def test_handicap_is_non_for_an_inadmissible_declaration_even_at_100(reasons: list[str],
                                                                      words: str) -> None:
@@ -63,7 +63,8 @@ def test_handicap_is_non_for_an_inadmissible_declaration_even_at_100(reasons: li
 def test_handicap_asks_a_person_when_the_rate_could_not_be_read() -> None:
     result = judge("handicap", declaration("needs_review", admissible=False, rate=None,
                                            admissibility_reasons=["rate_missing"]))
-    assert result.level == NEEDS_REVIEW and "n’a pas su y lire" in result.rationale
+    assert result.level == NEEDS_REVIEW
+    assert "n’a pas su y lire : taux global de conformité." in result.rationale
 
 
 def test_handicap_asks_a_person_when_the_declaration_was_not_captured() -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from indicators.handicap import REASONS_FR  # the words of the handicap rule
+from checks.a11y_declaration.rules import EXPIRY_YEARS, reason_fr  # the check's own words
 from reports.site import labels
 from reports.site.load import FindingView, ServiceRow
 
@@ -118,7 +118,7 @@ def auditor_row(service: ServiceRow, findings: list[FindingView],
     reasons = list(data.get("admissibility_reasons") or [])
     if "expired" in reasons:
         row.flags.append(Flag("expired", "Déclaration expirée",
-                              "La déclaration date de plus de 3 ans ("
+                              f"La déclaration date de plus de {EXPIRY_YEARS} ans ("
                               + (row.date or "date inconnue") + ")."))
     if data.get("consistent") is False:
         issues = "; ".join(str(i) for i in data.get("consistency_issues") or [])
@@ -132,6 +132,6 @@ def auditor_row(service: ServiceRow, findings: list[FindingView],
     other = [r for r in reasons if r != "expired"]
     if data.get("admissible") is False and other:
         row.flags.append(Flag("not_admissible", "Déclaration non recevable",
-                              ", ".join(REASONS_FR.get(r, r) for r in other).capitalize()
+                              ", ".join(reason_fr(r) for r in other).capitalize()
                               + "."))
     return row

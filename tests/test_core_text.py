@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from services.fields import slugify
-from services.csv_format import column_key
 
 from core.text import fold_accents, fold_to_ascii, normalise_text
+from services.csv_format import column_key
+from services.fields import slugify
 
 # (text, fold_accents, fold_to_ascii, slugify, column_key): slugs are service ids and column
 # keys match observatory CSV headers, so their values are pinned, odd ones included (« Œ »).

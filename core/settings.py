@@ -97,6 +97,12 @@ class Settings:
     trusted_spki: tuple[str, ...] = ()
     max_html_bytes: int = 5_000_000  # larger final HTML is truncated in the artifact
     screenshot_full_page: bool = False
+    # Retries within a run (docs/operations.md): a service scan that closed because of Vigie
+    # (error, browser_crashed) is redone at the end of the run; one that closed because of the
+    # site (unreachable, timeout) is redone after a delay: a flaky night is not an outage.
+    retry_vigie_failures: int = 1
+    retry_site_failures: int = 1
+    retry_delay: float = 600.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -154,6 +160,9 @@ ENVIRONMENT = {
     "user_agent": "USER_AGENT",
     "max_html_bytes": "MAX_HTML_BYTES",
     "screenshot_full_page": "SCREENSHOT_FULL_PAGE",
+    "retry_vigie_failures": "RETRY_VIGIE_FAILURES",
+    "retry_site_failures": "RETRY_SITE_FAILURES",
+    "retry_delay": "RETRY_DELAY",
 }
 
 

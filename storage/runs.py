@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from core.outcomes import CaptureOutcome, RunStatus
 from storage.captures import COUNTER_KEYS, finish_service_scan
-from storage.models import Finding, PageCapture, ScanRun, Service, ServiceScan, utcnow
+from storage.models import (
+    Finding,
+    IndicatorValue,
+    PageCapture,
+    ScanRun,
+    Service,
+    ServiceScan,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -33,11 +42,14 @@ class ServiceScanSummary:
 
 
 def create_run(session: Session, slugs: Sequence[str], *, trigger: str, config: dict[str, Any],
-               tool_versions: dict[str, Any]) -> tuple[int, list[ScanTarget]]:
-    """A new run with one pending service scan per service; its id and the crawl targets."""
+               tool_versions: dict[str, Any], **run_fields: Any
+               ) -> tuple[int, list[ScanTarget]]:
+    """A new run with one pending service scan per service; its id and the crawl targets.
+
+    ``run_fields`` are further ``scan_run`` columns (the scheduler's due time, say)."""
     services = services_by_slug(session, slugs)
     run = ScanRun(status=RunStatus.running.value, trigger=trigger, config=config,
-                  tool_versions=tool_versions)
+                  tool_versions=tool_versions, **run_fields)
     session.add(run)
     session.flush()
     targets = []
@@ -149,3 +161,91 @@ def observed_tool_versions(session: Session, run_id: int) -> dict[str, Any]:
         .limit(1)
     ).scalar()
     return {k: v for k, v in (row or {}).items() if v}
+
+
+# -- resuming and retrying ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosedScan:
+    service_scan_id: int
+    slug: str
+    close_reason: str | None
+    attempts: int
+    finished_at: datetime | None
+
+
+def run_owner(session: Session, run_id: int) -> tuple[str, dict[str, Any]]:
+    """A run's status and the process that owns it (``{host, pid}``, empty when none)."""
+    run = session.get_one(ScanRun, run_id)
+    return run.status, dict((run.config or {}).get("owner") or {})
+
+
+def claim_run(session: Session, run_id: int, owner: dict[str, Any], **config: Any) -> None:
+    """Make ``owner`` the process executing the run, and the run ``running`` again; ``config``
+    adds to what the run records of its set-up."""
+    run = session.get_one(ScanRun, run_id, with_for_update=True)
+    run.config = {**(run.config or {}), **config, "owner": owner}
+    run.status = RunStatus.running.value
+    run.finished_at = None
+
+
+def unfinished_scan_ids(session: Session, run_id: int) -> list[int]:
+    return list(session.scalars(
+        select(ServiceScan.id).where(ServiceScan.run_id == run_id, ServiceScan.status != "done")
+        .order_by(ServiceScan.id)).all())
+
+
+def reset_service_scans(session: Session, scan_ids: Sequence[int]) -> None:
+    """Make service scans pending again for a new attempt: the previous attempt's captures,
+    findings and indicator values are removed (its artifacts stay: they are shared by hash),
+    its counters start again from zero. ``attempts`` keeps counting."""
+    if not scan_ids:
+        return
+    ids = list(scan_ids)
+    session.execute(delete(IndicatorValue).where(IndicatorValue.service_scan_id.in_(ids)))
+    session.execute(delete(Finding).where(Finding.service_scan_id.in_(ids)))
+    session.execute(delete(PageCapture).where(PageCapture.service_scan_id.in_(ids)))
+    for scan in session.scalars(select(ServiceScan).where(ServiceScan.id.in_(ids))):
+        scan.status = "pending"
+        scan.close_reason = None
+        scan.started_at = scan.finished_at = None
+        scan.counters = dict.fromkeys(("pages/attempted", *COUNTER_KEYS), 0)
+
+
+def pending_targets(session: Session, run_id: int, only: Sequence[int] | None = None
+                    ) -> list[ScanTarget]:
+    """The run's pending service scans (or those of ``only``) as crawl targets."""
+    query = (select(ServiceScan.id, Service.slug, Service.start_url, Service.extra_urls)
+             .join(Service, Service.id == ServiceScan.service_id)
+             .where(ServiceScan.run_id == run_id, ServiceScan.status == "pending")
+             .order_by(Service.slug))
+    if only is not None:
+        query = query.where(ServiceScan.id.in_(list(only)))
+    return [ScanTarget(scan_id, slug, url, list(extra or []))
+            for scan_id, slug, url, extra in session.execute(query)]
+
+
+def close_unfinished(session: Session, run_id: int) -> list[int]:
+    """Close the run's service scans left ``running`` (their crawl died) from what they hold."""
+    ids = list(session.scalars(select(ServiceScan.id).where(
+        ServiceScan.run_id == run_id, ServiceScan.status == "running")).all())
+    for scan_id in ids:
+        finish_service_scan(session, scan_id)
+    return ids
+
+
+def closed_scans(session: Session, run_id: int) -> list[ClosedScan]:
+    rows = session.execute(
+        select(ServiceScan.id, Service.slug, ServiceScan.close_reason, ServiceScan.attempts,
+               ServiceScan.finished_at)
+        .join(Service, Service.id == ServiceScan.service_id)
+        .where(ServiceScan.run_id == run_id, ServiceScan.status == "done")
+        .order_by(ServiceScan.id))
+    return [ClosedScan(*row) for row in rows]
+
+
+def service_scan_of(session: Session, run_id: int, slug: str) -> int | None:
+    return session.scalars(
+        select(ServiceScan.id).join(Service, Service.id == ServiceScan.service_id)
+        .where(ServiceScan.run_id == run_id, Service.slug == slug)).first()

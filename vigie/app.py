@@ -9,22 +9,16 @@ failures raise a ``core.errors.OperationalError`` (exit code 1).
 from __future__ import annotations
 
 import enum
-import os
-import socket
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from checks.runner import run_checks
-from core.errors import BadInput, OperationalError
+from core.errors import BadInput
 from core.events import Listener
-from core.outcomes import CloseReason, RunStatus
 from core.settings import Settings
-from crawler.browser import BrowserChoice, BrowserNotFound, find_browser
-from crawler.run import run_crawl, tool_versions
+from crawler.browser import BrowserChoice
 from indicators.registry import all_indicators
-from indicators.runner import compute_indicators
 from reports.export import to_json, write_csv
 from reports.indicators_export import indicators_csv, indicators_json
 from reports.site.build import write_site
@@ -32,23 +26,16 @@ from services import RegistryError, ServiceSpec, load_services, upsert_services
 from storage.context import Storage
 from storage.db import transaction
 from storage.exports import load_run
-from storage.runs import (
-    ServiceScanSummary,
-    close_reasons,
-    create_run,
-    finish_run,
-    interrupt_dead_runs,
-    observed_tool_versions,
-    resolve_run,
-    run_status,
-    service_scan_summaries,
-    service_slugs,
-)
+from storage.runs import resolve_run, service_scan_of, service_slugs
 from storage.services import list_services as stored_services
-
-# Close reasons that mean Vigie itself failed (the exit code reports them), as opposed to
-# facts about a service (unreachable, robots...) which are findings.
-OPERATIONAL_FAILURES = frozenset({CloseReason.error.value, CloseReason.browser_crashed.value})
+from vigie.execution import (
+    ScanResult,
+    execute_run,
+    judge,
+    rerun_services,
+    resume_run,
+    start_run,
+)
 
 
 class ExitCode(enum.IntEnum):
@@ -77,20 +64,6 @@ class BadServiceList(BadInput):
     def __init__(self, error: RegistryError) -> None:
         super().__init__(str(error))
         self.issues = error.issues
-
-
-@dataclass
-class ScanResult:
-    run_id: int
-    status: str
-    findings: Counter[str]
-    close_reasons: dict[str, str]
-    summaries: list[ServiceScanSummary] = field(default_factory=list)
-
-    @property
-    def operational_failure(self) -> bool:
-        return self.status != RunStatus.completed or any(
-            r in OPERATIONAL_FAILURES for r in self.close_reasons.values())
 
 
 def settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
@@ -163,57 +136,34 @@ def scan_command(config: Settings, services_file: Path | None = None,
 
 def scan(storage: Storage, slugs: list[str], *, trigger: str = "manual",
          listener: Listener | None = None, browser: BrowserChoice | None = None) -> ScanResult:
-    """One run over ``slugs``: crawl, then judge (checks, then indicators); the run is closed
-    whatever happens to the crawl, with the captures stored so far."""
-    config = storage.settings
-    try:
-        browser = browser or find_browser(config.browser_path)
-    except BrowserNotFound as exc:
-        raise OperationalError(str(exc)) from None
-    owner: dict[str, Any] = {"host": socket.gethostname(), "pid": os.getpid()}
-    with transaction(storage.sessions) as session:
-        interrupt_dead_runs(session, owner["host"], _pid_alive)
-        run_id, targets = create_run(
-            session, slugs, trigger=trigger,
-            config={**config.public_dict(), "browser_source": browser.source, "owner": owner},
-            tool_versions=tool_versions())
-    status = RunStatus.completed.value
-    stats: dict[str, Any] = {}
-    try:
-        stats = run_crawl(storage, config, targets, browser, listener)
-    except BaseException:
-        status = RunStatus.failed.value
-        raise
-    finally:
-        with transaction(storage.sessions) as session:
-            versions = observed_tool_versions(session, run_id)
-            finish_run(session, run_id, status=status, stats=_public_stats(stats),
-                       tool_versions=versions)
-    findings = judge(storage, run_id)
-    with storage.sessions() as session:
-        return ScanResult(run_id, run_status(session, run_id), findings,
-                          close_reasons(session, run_id), service_scan_summaries(session, run_id))
+    """One new run over ``slugs``: crawl (with retries), then judge (checks, then
+    indicators); the run is closed whatever happens to the crawl, with what it stored."""
+    run_id = start_run(storage, slugs, trigger=trigger)
+    return execute_run(storage, run_id, listener=listener, browser=browser)
 
 
-def judge(storage: Storage, run_id: int, check_ids: list[str] | None = None) -> Counter[str]:
-    """Run the checks over a run's stored captures, then recompute its indicators."""
-    findings = run_checks(storage, run_id, check_ids)
-    compute_indicators(storage, run_id)
-    return findings
+def resume(config: Settings, run: str, *, listener: Listener | None = None) -> ScanResult:
+    """``vigie scan --resume``: finish a run whose process died (docs/operations.md)."""
+    with open_storage(config) as storage:
+        return resume_run(storage, run_id_of(storage, run, flag="--resume"), listener=listener)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _public_stats(stats: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in stats.items() if isinstance(v, int | float | str)}
+def rerun(config: Settings, run: str, slugs: list[str], *, listener: Listener | None = None,
+          report_dir: Path | None = None) -> ScanResult:
+    """``vigie rerun``: redo some services of a stored run (a new attempt each), judge the run
+    again, and rewrite its report site when ``report_dir`` is given."""
+    with open_storage(config) as storage:
+        run_id = run_id_of(storage, run)
+        with storage.sessions() as session:
+            ids = {slug: service_scan_of(session, run_id, slug) for slug in slugs}
+        missing = [slug for slug, scan_id in ids.items() if scan_id is None]
+        if missing:
+            raise UnknownServices(f"--service: not in run {run_id}: {', '.join(missing)}")
+        result = rerun_services(storage, run_id, [i for i in ids.values() if i is not None],
+                                listener=listener)
+        if report_dir is not None:
+            write_site(storage, run_id, report_dir)
+        return result
 
 
 # -- stored runs: recheck, export, report --------------------------------------------------------

@@ -12,11 +12,12 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
 from core.errors import BadInput, OperationalError
-from core.events import CaptureStored, ScanEvent, ServiceFinished, ServiceStarted
+from core.events import CaptureStored, Listener, ScanEvent, ServiceFinished, ServiceStarted
 from core.settings import Settings
 from storage.runs import ServiceScanSummary
 from vigie import app
 from vigie.app import BadServiceList, ExitCode
+from vigie.execution import ScanResult
 
 COUNTED = ("attempted", "ok", "error", "timeout", "blocked")
 console = Console()
@@ -46,9 +47,14 @@ def fail(message: str, code: ExitCode) -> typer.Exit:
 def run_scan(config: Settings, services_file: Path | None, only: list[str] | None,
              trigger: str = "manual") -> int:
     """Scan with progress rows and a summary table; returns the exit code."""
+    return run_with_progress(lambda listener: app.scan_command(
+        config, services_file, only, trigger=trigger, listener=listener))
+
+
+def run_with_progress(job: Callable[[Listener], ScanResult]) -> int:
+    """Run a scan job with progress rows, then its summary table; returns the exit code."""
     with handled(), scan_progress(console) as listener:
-        result = app.scan_command(config, services_file, only, trigger=trigger,
-                                  listener=listener)
+        result = job(listener)
     console.print(summary_table(result.run_id, result.summaries))
     if result.operational_failure:
         err.print("some service scans failed on Vigie's side (see close reasons above)")

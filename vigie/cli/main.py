@@ -17,7 +17,7 @@ from storage.migrate import current_revision
 from vigie import app as vigie_app
 from vigie.app import ExitCode
 from vigie.cli.services import services_app
-from vigie.console import console, err, fail, handled, run_scan
+from vigie.console import console, err, fail, handled, run_scan, run_with_progress
 
 app = typer.Typer(help="Vigie: evidence about the quality of French public online services.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -62,6 +62,10 @@ def scan_command(
     concurrency: Annotated[int | None, typer.Option(min=1)] = None,
     delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests to a "
                                                 "host.")] = None,
+    resume: Annotated[str | None, typer.Option(
+        "--resume", is_flag=False, flag_value="latest", metavar="[RUN|latest]",
+        help="Finish a run whose process died instead of starting one: its closed service "
+             "scans are kept, the others redone. Alone: the latest run.")] = None,
 ) -> None:
     """Scan services: capture their pages, run the checks, store everything.
 
@@ -70,7 +74,33 @@ def scan_command(
     config = vigie_app.settings(data_dir, allow_private=allow_private, obey_robots=obey_robots,
                                 max_pages=max_pages, concurrency=concurrency,
                                 download_delay=delay)
+    if resume is not None:
+        if services is not None or only:
+            raise fail("--resume: a resumed run keeps its own services (no --services, --only)",
+                       ExitCode.bad_input)
+        raise typer.Exit(run_with_progress(
+            lambda listener: vigie_app.resume(config, resume, listener=listener)))
     raise typer.Exit(run_scan(config, services, only))
+
+
+@app.command()
+def rerun(
+    service: Annotated[list[str], typer.Option("--service", help="Service id to redo "
+                                               "(repeatable).")],
+    run: RunOpt = "latest",
+    data_dir: DataDir = None,
+    report_dir: Annotated[Path | None, typer.Option(
+        "--report", help="Rewrite the run's report site into this folder afterwards.")
+    ] = None,
+    allow_private: Annotated[bool | None, typer.Option(
+        "--allow-private/--no-allow-private", help="Allow private and loopback addresses.")
+    ] = None,
+) -> None:
+    """Redo some services of a stored run now (a new attempt each), and judge the run again."""
+    config = vigie_app.settings(data_dir, allow_private=allow_private)
+    raise typer.Exit(run_with_progress(
+        lambda listener: vigie_app.rerun(config, run, service, listener=listener,
+                                         report_dir=report_dir)))
 
 
 @app.command()

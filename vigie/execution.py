@@ -1,0 +1,299 @@
+"""Executing a run: crawl its pending service scans, retry, judge, close — and resume it.
+
+A crawl runs in a child process (Twisted's reactor starts once per process, and a run may need
+several passes: retries, a resumed run). The child dies with its parent (``PR_SET_PDEATHSIG``),
+and the parent stays small: it owns the run, forwards the child's progress events, and decides
+what to redo. Every capture is committed by the child as it is made, so a killed run loses only
+the pages in flight and can be resumed (``vigie scan --resume``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import queue
+import signal
+import socket
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from checks.runner import run_checks
+from core.errors import BadInput, OperationalError
+from core.events import Listener, ScanEvent
+from core.outcomes import CloseReason, RunStatus
+from core.settings import Settings
+from crawler.browser import BrowserChoice, BrowserNotFound, find_browser
+from crawler.run import run_crawl, tool_versions
+from indicators.runner import compute_indicators
+from storage.context import Storage
+from storage.db import transaction
+from storage.runs import (
+    ServiceScanSummary,
+    claim_run,
+    close_reasons,
+    close_unfinished,
+    closed_scans,
+    create_run,
+    finish_run,
+    interrupt_dead_runs,
+    observed_tool_versions,
+    pending_targets,
+    reset_service_scans,
+    run_owner,
+    run_status,
+    service_scan_summaries,
+    unfinished_scan_ids,
+)
+
+# Close reasons that mean Vigie itself failed (the exit code reports them), as opposed to
+# facts about a service (unreachable, robots...) which are findings.
+OPERATIONAL_FAILURES = frozenset({CloseReason.error.value, CloseReason.browser_crashed.value})
+SITE_FAILURES = frozenset({CloseReason.unreachable.value, CloseReason.timeout.value})
+_PR_SET_PDEATHSIG = 1
+
+
+class RunInProgress(BadInput):
+    """The run is being executed by a live process: it cannot be resumed or re-run now."""
+
+
+@dataclass
+class ScanResult:
+    run_id: int
+    status: str
+    findings: Counter[str]
+    close_reasons: dict[str, str]
+    summaries: list[ServiceScanSummary] = field(default_factory=list)
+
+    @property
+    def operational_failure(self) -> bool:
+        return self.status != RunStatus.completed or any(
+            r in OPERATIONAL_FAILURES for r in self.close_reasons.values())
+
+
+def this_process() -> dict[str, Any]:
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def start_run(storage: Storage, slugs: Sequence[str], *, trigger: str = "manual",
+              **run_fields: Any) -> int:
+    """A new run with one pending service scan per service; runs of dead processes of this
+    host are closed as ``interrupted`` first (they stay resumable)."""
+    me = this_process()
+    with transaction(storage.sessions) as session:
+        interrupt_dead_runs(session, me["host"], pid_alive)
+        run_id, _targets = create_run(
+            session, slugs, trigger=trigger, config={**storage.settings.public_dict(),
+                                                     "owner": me},
+            tool_versions=tool_versions(), **run_fields)
+    return run_id
+
+
+def execute_run(storage: Storage, run_id: int, *, listener: Listener | None = None,
+                browser: BrowserChoice | None = None) -> ScanResult:
+    """Crawl the run's pending service scans (with retries), judge the run and close it."""
+    config = storage.settings
+    try:
+        browser = browser or find_browser(config.browser_path)
+    except BrowserNotFound as exc:
+        raise OperationalError(str(exc)) from None
+    with transaction(storage.sessions) as session:
+        claim_run(session, run_id, this_process(), browser_source=browser.source)
+    status = RunStatus.completed.value
+    stats: dict[str, Any] = {}
+    try:
+        stats = _crawl_with_retries(storage, run_id, browser, listener)
+    except BaseException:
+        status = RunStatus.failed.value
+        raise
+    finally:
+        with transaction(storage.sessions) as session:
+            close_unfinished(session, run_id)
+            finish_run(session, run_id, status=status, stats=_public(stats),
+                       tool_versions=observed_tool_versions(session, run_id))
+    findings = judge(storage, run_id)
+    return result_of(storage, run_id, findings)
+
+
+def judge(storage: Storage, run_id: int, check_ids: list[str] | None = None) -> Counter[str]:
+    """Run the checks over a run's stored captures, then recompute its indicators."""
+    findings = run_checks(storage, run_id, check_ids)
+    compute_indicators(storage, run_id)
+    return findings
+
+
+def result_of(storage: Storage, run_id: int, findings: Counter[str]) -> ScanResult:
+    with storage.sessions() as session:
+        return ScanResult(run_id, run_status(session, run_id), findings,
+                          close_reasons(session, run_id), service_scan_summaries(session, run_id))
+
+
+def resume_run(storage: Storage, run_id: int, *, listener: Listener | None = None) -> ScanResult:
+    """Finish a run whose process died (or was stopped): its closed service scans are kept,
+    the others are redone from the start (their partial captures removed, attempts + 1)."""
+    _refuse_if_live(storage, run_id)
+    with transaction(storage.sessions) as session:
+        reset_service_scans(session, unfinished_scan_ids(session, run_id))
+    return execute_run(storage, run_id, listener=listener)
+
+
+def rerun_services(storage: Storage, run_id: int, scan_ids: Sequence[int], *,
+                   listener: Listener | None = None) -> ScanResult:
+    """Redo some service scans of a stored run (a new attempt each), then judge the run."""
+    _refuse_if_live(storage, run_id)
+    with transaction(storage.sessions) as session:
+        reset_service_scans(session, [*scan_ids, *unfinished_scan_ids(session, run_id)])
+    return execute_run(storage, run_id, listener=listener)
+
+
+def _refuse_if_live(storage: Storage, run_id: int) -> None:
+    with storage.sessions() as session:
+        status, owner = run_owner(session, run_id)
+    if status != RunStatus.running:
+        return
+    me = this_process()
+    pid = owner.get("pid")
+    if owner.get("host") != me["host"]:
+        raise RunInProgress(f"run {run_id} is marked running by {owner.get('host')} (pid "
+                            f"{pid}); resume it there, or once that process is gone")
+    # The owner itself, or a process it started (the scheduler's executor), may go on.
+    if isinstance(pid, int) and pid not in (me["pid"], os.getppid()) and pid_alive(pid):
+        raise RunInProgress(f"run {run_id} is still running (pid {pid})")
+
+
+# -- passes and retries ---------------------------------------------------------------------------
+
+
+def _crawl_with_retries(storage: Storage, run_id: int, browser: BrowserChoice,
+                        listener: Listener | None) -> dict[str, Any]:
+    config = storage.settings
+    used: Counter[tuple[int, str]] = Counter()  # (service scan, "vigie"|"site") -> retries
+    delayed: dict[int, float] = {}  # service scan -> when (monotonic) to redo it
+    stats: dict[str, Any] = {}
+    while True:
+        with storage.sessions() as session:
+            pending = [t.service_scan_id for t in pending_targets(session, run_id)]
+        if not pending and delayed:
+            time.sleep(max(0.0, min(delayed.values()) - time.monotonic()))
+        if not pending:
+            due = [scan_id for scan_id, when in delayed.items() if when <= time.monotonic()]
+            if not due:
+                return stats
+            for scan_id in due:
+                del delayed[scan_id]
+            with transaction(storage.sessions) as session:
+                reset_service_scans(session, due)
+            continue
+        _merge(stats, crawl_in_child(config, run_id, pending, browser, listener))
+        with transaction(storage.sessions) as session:
+            close_unfinished(session, run_id)
+            closed = [c for c in closed_scans(session, run_id) if c.service_scan_id in pending]
+            now_again = []
+            for c in closed:
+                if c.close_reason in OPERATIONAL_FAILURES and \
+                        used[(c.service_scan_id, "vigie")] < config.retry_vigie_failures:
+                    used[(c.service_scan_id, "vigie")] += 1
+                    now_again.append(c.service_scan_id)
+                elif c.close_reason in SITE_FAILURES and \
+                        used[(c.service_scan_id, "site")] < config.retry_site_failures:
+                    used[(c.service_scan_id, "site")] += 1
+                    delayed[c.service_scan_id] = time.monotonic() + config.retry_delay
+            reset_service_scans(session, now_again)
+
+
+def _merge(total: dict[str, Any], stats: dict[str, Any]) -> None:
+    """Scrapy's stats of successive passes: numbers add up, other values are the latest."""
+    for key, value in stats.items():
+        if isinstance(value, int | float) and isinstance(total.get(key), int | float):
+            total[key] += value
+        else:
+            total[key] = value
+    total["vigie/passes"] = total.get("vigie/passes", 0) + 1
+
+
+def _public(stats: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in stats.items() if isinstance(v, int | float | str)}
+
+
+# -- the crawl child ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CrawlDone:
+    stats: dict[str, Any]
+
+
+def crawl_in_child(config: Settings, run_id: int, scan_ids: list[int], browser: BrowserChoice,
+                   listener: Listener | None) -> dict[str, Any]:
+    """Crawl the given pending service scans in a child process; returns Scrapy's stats.
+
+    Progress events come back through a queue; a child that dies leaves its service scans
+    ``running``, and the caller closes them from what they stored.
+    """
+    context = multiprocessing.get_context("spawn")
+    events: multiprocessing.Queue[Any] = context.Queue()
+    child = context.Process(target=_crawl_child, name=f"vigie-crawl-run-{run_id}",
+                            args=(config, run_id, scan_ids, browser, events, os.getpid()))
+    child.start()
+    stats: dict[str, Any] = {}
+    forward: Callable[[ScanEvent], None] = listener or (lambda _e: None)
+    try:
+        while child.is_alive() or not events.empty():
+            try:
+                item = events.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if isinstance(item, _CrawlDone):
+                stats = item.stats
+            else:
+                forward(item)
+    except BaseException:
+        _stop(child)
+        raise
+    finally:
+        child.join()
+        events.close()
+    return stats
+
+
+def _stop(child: multiprocessing.process.BaseProcess) -> None:
+    """Ask the crawl to stop (Scrapy closes its browser on SIGTERM), then insist."""
+    if child.is_alive() and child.pid:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child.pid, signal.SIGTERM)
+        child.join(15)
+    if child.is_alive():
+        child.kill()
+
+
+def _crawl_child(config: Settings, run_id: int, scan_ids: list[int], browser: BrowserChoice,
+                 events: multiprocessing.Queue[Any], parent: int) -> None:
+    _die_with_parent(parent)
+    with Storage.open(config, migrate=False) as storage:
+        with storage.sessions() as session:
+            targets = pending_targets(session, run_id, scan_ids)
+        stats = run_crawl(storage, config, targets, browser, events.put)
+    events.put(_CrawlDone(stats))
+
+
+def _die_with_parent(parent: int) -> None:
+    """A crawl never outlives the process that owns its run (kill -9 included)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the call above
+        os._exit(1)
+

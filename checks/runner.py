@@ -9,6 +9,7 @@ from __future__ import annotations
 import traceback
 from collections import Counter
 from datetime import UTC, datetime
+from typing import cast
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from checks.inputs import CaptureView, ServiceCaptures, ServiceInfo
 from checks.model import Finding, Outcome
 from checks.registry import CheckSpec, all_checks
+from core.capture import Summary, Timings, ToolVersions
 from storage.artifacts import ArtifactStore
 from storage.context import Storage
 from storage.db import transaction
@@ -38,10 +40,11 @@ def load_inputs(session: Session, artifacts: ArtifactStore, scan: ServiceScan) -
         CaptureView(
             id=c.id, viewport=c.viewport, page_kind=c.page_kind, requested_url=c.requested_url,
             final_url=c.final_url, outcome=c.outcome, http_status=c.http_status, error=c.error,
-            title=c.title, summary=c.summary or {}, timings=c.timings or {},
-            tool_versions=c.tool_versions or {}, screenshot_sha256=c.screenshot_sha256,
-            html_sha256=c.html_sha256, axe_sha256=c.axe_sha256,
-            collector_sha256=c.collector_sha256, artifacts=artifacts,
+            title=c.title, summary=cast(Summary, c.summary or {}),
+            timings=cast(Timings, c.timings or {}),
+            tool_versions=cast(ToolVersions, c.tool_versions or {}),
+            screenshot_sha256=c.screenshot_sha256, html_sha256=c.html_sha256,
+            axe_sha256=c.axe_sha256, collector_sha256=c.collector_sha256, artifacts=artifacts,
             redirect_chain=c.redirect_chain or [], captured_at=_aware(c.started_at),
         )
         for c in captures

@@ -12,7 +12,7 @@ import dataclasses
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import scrapy
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
@@ -21,9 +21,10 @@ from scrapy.http import Response
 from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
+from core.capture import RedirectHop, Summary, Timings, Tls, ToolVersions
 from core.settings import Settings
 from core.version import __version__
-from crawler.collect import collect_page
+from crawler.collect import PageCollection, collect_page
 from crawler.discovery import canonical, key_pages
 from crawler.handler import PageBudgetExceeded, remove_interception
 from crawler.policy import PolicyViolation, check_url
@@ -32,12 +33,13 @@ from storage.models import CaptureOutcome
 from storage.repository import CaptureRecord
 
 
-def _tls(details: Any) -> dict[str, Any] | None:
+def _tls(details: Any) -> Tls | None:
     """Playwright's security details of the main response (HTTPS only)."""
     if not details:
         return None
-    return {k: details.get(k) for k in ("protocol", "issuer", "subjectName", "validFrom",
-                                        "validTo")}
+    return Tls(protocol=details.get("protocol"), issuer=details.get("issuer"),
+               subjectName=details.get("subjectName"), validFrom=details.get("validFrom"),
+               validTo=details.get("validTo"))
 
 
 class ServiceBudgetExhausted(IgnoreRequest):
@@ -157,7 +159,7 @@ class VigieSpider(scrapy.Spider):
         info = response.meta["vigie"]
         state = self.states[info["service_scan_id"]]
         redirects = [
-            {"url": url, "status": status}
+            RedirectHop(url=url, status=status)
             for url, status in zip(response.meta.get("redirect_urls", []),
                                    response.meta.get("redirect_reasons", []), strict=False)
         ]
@@ -171,7 +173,7 @@ class VigieSpider(scrapy.Spider):
                     final_url=hop, redirect_chain=redirects))
                 return
         methods = response.meta.get("playwright_page_methods") or []
-        result: dict[str, Any] = (methods[0].result if methods else None) or {}
+        result: PageCollection = (methods[0].result if methods else None) or PageCollection()
         if "playwright_suggested_filename" in response.meta:
             # A download: the tab still shows the previous document, so the in-page
             # collection describes that one and must not be kept.
@@ -190,18 +192,19 @@ class VigieSpider(scrapy.Spider):
             outcome, error = CaptureOutcome.timeout, errors["collector"]["message"]
         elif collector is None:
             outcome = CaptureOutcome.error
-            error = (errors.get("collector") or {}).get("message") or (
+            failed = errors.get("collector")
+            error = (failed["message"] if failed else "") or (
                 "not an HTML page: the browser downloaded it instead of displaying it"
             )
         elif response.status >= 400:
             outcome, error = CaptureOutcome.error, f"HTTP {response.status}"
-        tool_versions = {
+        tool_versions: ToolVersions = {
             "vigie": __version__,
             "chromium": result.get("browser_version"),
             "axe-core": ((axe or {}).get("testEngine") or {}).get("version"),
         }
         html = response.body[: self.vs.max_html_bytes] if collector is not None else None
-        summary = {
+        summary: Summary = {
             "errors": errors,
             "html_truncated": len(response.body) > self.vs.max_html_bytes,
             "lang": (collector or {}).get("lang"),
@@ -225,7 +228,9 @@ class VigieSpider(scrapy.Spider):
             error=error,
             title=(collector or {}).get("title"),
             load_seconds=round(time.monotonic() - info["started"], 3),
-            timings={**result.get("timings", {}), **((collector or {}).get("timing") or {})},
+            # The call timings are keyed by call name ("<call>_s"), hence the cast.
+            timings=cast(Timings, {**result.get("timings", {}),
+                                   **((collector or {}).get("timing") or {})}),
             html=html,
             screenshot=result.get("screenshot"),
             axe=axe,

@@ -23,6 +23,7 @@ from checks.html import dicts, element_html, quoted_as_code, strings
 from checks.inputs import CaptureView, ServiceCaptures
 from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
+from core.capture import Collected, ConnectButton
 from core.text import normalise_text
 from core.urls import host_of
 
@@ -163,7 +164,7 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _connect_signals(entry: dict[str, Any], *, own_text: bool) -> list[Signal]:
+def _connect_signals(entry: ConnectButton, *, own_text: bool) -> list[Signal]:
     signals = []
     if provider := brand_provider(_str(entry.get("brand"))):
         signals.append(Signal("brand", _str(entry.get("brand")), provider))
@@ -179,14 +180,14 @@ def _connect_signals(entry: dict[str, Any], *, own_text: bool) -> list[Signal]:
     return signals
 
 
-def _is_button(entry: dict[str, Any]) -> bool:
+def _is_button(entry: ConnectButton) -> bool:
     # The connect markup selects wrappers and inner spans too: the clickable element, or the
     # DSFR ``fr-connect`` element itself, is the button; the rest lends it their signals.
     classes = _str(entry.get("classes")).lower().split()
     return _str(entry.get("tag")).lower() in CLICKABLE or "fr-connect" in classes
 
 
-def _candidates(capture: CaptureView, collector: dict[str, Any]
+def _candidates(capture: CaptureView, collector: Collected
                 ) -> tuple[list[Candidate], list[Candidate]]:
     """(buttons, contributors) of one capture, before nesting is resolved."""
     code_texts = [normalise_text(t) for t in strings(collector.get("code_texts")) if t.strip()]

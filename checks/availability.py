@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from checks.inputs import CaptureView, ServiceCaptures
@@ -35,7 +35,7 @@ def start_capture(inputs: ServiceCaptures) -> CaptureView | None:
     return chosen[0] if chosen else None
 
 
-def _timing(capture: CaptureView, key: str) -> int | None:
+def _timing(capture: CaptureView, key: Literal["ttfb_ms", "load_ms"]) -> int | None:
     # The collector's navigation timings are merged into ``timings``; fall back to them.
     value = capture.timings.get(key)
     if value is None:

@@ -14,6 +14,7 @@ from typing import Any
 from checks.inputs import CaptureView
 from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
+from core.capture import AxeRule
 
 MAX_NODES_AS_EVIDENCE = 50
 # Rules the crawler turns on beyond axe's defaults for another check, which judges them
@@ -40,7 +41,7 @@ def _selector(target: Any) -> str:
     return str(target)
 
 
-def _finding(capture: CaptureView, rule: dict[str, Any], result_type: str,
+def _finding(capture: CaptureView, rule: AxeRule, result_type: str,
              axe_version: str | None) -> Finding:
     nodes = rule.get("nodes", [])
     tags = list(rule.get("tags", []))
@@ -116,13 +117,14 @@ def axe_check(capture: CaptureView) -> Iterator[Finding]:
     result = capture.axe
     axe_version = capture.tool_versions.get("axe-core")
     if not result:
-        reason = (capture.summary.get("errors") or {}).get("axe") or (
-            capture.summary.get("errors") or {}).get("axe_inject") or {}
+        errors = capture.summary.get("errors") or {}
+        reason = errors.get("axe") or errors.get("axe_inject")
+        message = reason.get("message") if reason else None
         yield Finding(
             outcome=Outcome.error, page_capture_id=capture.id,
             message="axe-core n’a pas pu analyser cette page : "
-                    f"{reason.get('message', 'raison inconnue')}",
-            data={"error": reason.get("message"), "page_url": capture.url,
+                    f"{'raison inconnue' if message is None else message}",
+            data={"error": message, "page_url": capture.url,
                   "viewport": capture.viewport, "axe_version": axe_version},
             evidence=[Evidence(kind="url", url=capture.url)],
         )

@@ -22,6 +22,7 @@ from urllib.parse import urldefrag
 from checks.inputs import CaptureView, ServiceCaptures
 from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
+from core.capture import Field, Form
 from core.text import normalise_text
 
 MAX_FIELDS_AS_EVIDENCE = 50
@@ -235,7 +236,7 @@ def _proof(text: str | None) -> str | None:
     return None
 
 
-def classify(field: dict[str, Any]) -> Match | None:
+def classify(field: Field) -> Match | None:
     """What datum a form field asks for, if it is one the administration already holds."""
     kind = (field.get("type") or "").lower()
     if kind in _NOT_CLASSIFIED:
@@ -245,8 +246,8 @@ def classify(field: dict[str, Any]) -> Match | None:
             found = _proof(" ".join(_tokens(value)))
             if found:
                 return Match(found, "name_id")
-        for key in ("label", "placeholder"):
-            found = _proof(field.get(key))
+        for key, text in (("label", field.get("label")), ("placeholder", field.get("placeholder"))):
+            found = _proof(text)
             if found:
                 return Match(found, key)
         return None
@@ -257,14 +258,14 @@ def classify(field: dict[str, Any]) -> Match | None:
         found = _by_name(value)
         if found:
             return Match(found, "name_id")
-    for key in ("label", "placeholder"):
-        found = _by_label(field.get(key))
+    for key, text in (("label", field.get("label")), ("placeholder", field.get("placeholder"))):
+        found = _by_label(text)
         if found:
             return Match(found, key)
     return None
 
 
-def _fillable(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _fillable(fields: list[Field]) -> list[Field]:
     """Fields a person fills in; a radio group counts once, consent checkboxes not at all."""
     out, radio_groups = [], set()
     for f in fields:
@@ -282,11 +283,11 @@ def _fillable(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def form_kind(form: dict[str, Any]) -> str:
+def form_kind(form: Form) -> str:
     """``demarche``, ``search``, ``login`` or ``other`` (one field, nothing recognised)."""
     fields = _fillable([f for f in form.get("fields") or [] if isinstance(f, dict)])
     for f in fields:
-        names = {(f.get(k) or "").lower() for k in ("name", "id")}
+        names = {(f.get("name") or "").lower(), (f.get("id") or "").lower()}
         if (f.get("type") or "").lower() == "search" or names & _SEARCH_NAMES:
             return "search"
     if any((f.get("type") or "").lower() == "password" for f in fields) and len(fields) <= 3:
@@ -296,35 +297,35 @@ def form_kind(form: dict[str, Any]) -> str:
     return "other"
 
 
-def _form_key(form: dict[str, Any]) -> tuple[Any, ...]:
+def _form_key(form: Form) -> tuple[Any, ...]:
     # The same form seen in both viewports, or included on several pages, is asked once.
     fields = tuple((f.get("tag"), f.get("type"), f.get("name"), f.get("id"))
                    for f in form.get("fields") or [] if isinstance(f, dict))
     return (urldefrag(form.get("action") or "")[0], form.get("method"), fields)
 
 
-def _form_label(form: dict[str, Any]) -> str:
+def _form_label(form: Form) -> str:
     return str(form.get("selector") or (f"#{form['id']}" if form.get("id") else "form"))
 
 
-def _field_label(field: dict[str, Any]) -> str:
+def _field_label(field: Field) -> str:
     return str(field.get("name") or field.get("id") or field.get("label") or field.get("type"))
 
 
-def _field_selector(form: dict[str, Any], field: dict[str, Any]) -> str:
-    if field.get("id") and re.match(r"^[A-Za-z][\w-]*$", field["id"]):
-        return f"#{field['id']}"
+def _field_selector(form: Form, field: Field) -> str:
+    field_id = field.get("id")
+    if field_id and re.match(r"^[A-Za-z][\w-]*$", field_id):
+        return f"#{field_id}"
     if field.get("name"):
         return f'{_form_label(form)} [name="{field["name"]}"]'
     return _form_label(form)
 
 
-def _field_html(page_html: str | None, field: dict[str, Any]) -> str | None:
+def _field_html(page_html: str | None, field: Field) -> str | None:
     """The field's own start tag in the stored HTML (escaped markup never matches ``<input``)."""
     if not page_html:
         return None
-    for attr in ("id", "name"):
-        value = field.get(attr)
+    for attr, value in (("id", field.get("id")), ("name", field.get("name"))):
         if not value:
             continue
         pattern = (rf"<{re.escape(field.get('tag') or 'input')}\b[^>]*\b{attr}="
@@ -343,8 +344,8 @@ def level_of(count: int) -> str:
 @dataclass
 class Seen:
     capture: CaptureView
-    form: dict[str, Any]
-    matches: list[tuple[dict[str, Any], Match]]
+    form: Form
+    matches: list[tuple[Field, Match]]
 
 
 def _examined(captures: list[CaptureView]) -> tuple[list[Seen], list[CaptureView]]:

@@ -21,6 +21,7 @@ from typing import Any
 from checks.inputs import CaptureView, ServiceCaptures
 from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
+from core.capture import Collected
 from core.text import normalise_text
 
 LEVELS = ("detected", "partial", "not_detected")
@@ -79,7 +80,7 @@ def _strings(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def page_signals(capture: CaptureView, collector: dict[str, Any]) -> PageSignals:
+def page_signals(capture: CaptureView, collector: Collected) -> PageSignals:
     classes = set(_strings(collector.get("fr_classes")))
     fonts = {normalise_text(f) for f in _strings(collector.get("font_families"))}
     banners: dict[str, tuple[str, str]] = {}

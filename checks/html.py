@@ -7,13 +7,15 @@ or button shown as code (documentation quoting markup) is never the real element
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from checks.inputs import CaptureView
 from core.text import normalise_text
 
 MAX_SNIPPET = 600
+_Item = TypeVar("_Item")
 # A collector CSS path that goes through a code element.
 IN_CODE = re.compile(r"(?:^|> )(?:pre|code|samp|xmp|kbd)(?::nth-of-type\(\d+\))?(?: >|$)")
 
@@ -47,7 +49,8 @@ def element_html(capture: CaptureView, selector: str | None,
     return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
 
 
-def dicts(value: Any) -> list[dict[str, Any]]:
+def dicts(value: list[_Item] | None) -> list[_Item]:
+    """The objects of a collector list (a corrupt artifact may hold anything else)."""
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
@@ -55,7 +58,7 @@ def strings(value: Any) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
-def quoted_as_code(element: dict[str, Any], code_texts: list[str]) -> bool:
+def quoted_as_code(element: Mapping[str, Any], code_texts: list[str]) -> bool:
     """A collector link or button shown as code: inside <pre>/<code>, or whose whole text is
     quoted code (``code_texts`` normalised). Documentation may linkify a URL: not a button."""
     if IN_CODE.search(str(element.get("selector") or "")):

@@ -1,4 +1,8 @@
-"""Read-only views of stored captures: what every check receives. Nothing here touches a page."""
+"""Read-only views of stored captures: what every check receives. Nothing here touches a page.
+
+The JSON parts (collector, axe, summary, ...) are typed by the capture contract,
+``core/capture.py``, described key by key in docs/captures.md.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from core.capture import AxeResult, Collected, RedirectHop, Summary, Timings, ToolVersions
 from storage.artifacts import ArtifactStore
 
 
@@ -21,15 +26,15 @@ class CaptureView:
     http_status: int | None
     error: str | None
     title: str | None
-    summary: dict[str, Any]
-    timings: dict[str, Any]
-    tool_versions: dict[str, Any]
+    summary: Summary
+    timings: Timings
+    tool_versions: ToolVersions
     screenshot_sha256: str | None
     html_sha256: str | None
     axe_sha256: str | None
     collector_sha256: str | None
     artifacts: ArtifactStore = field(repr=False)
-    redirect_chain: list[dict[str, Any]] = field(default_factory=list)  # [{url, status}]
+    redirect_chain: list[RedirectHop] = field(default_factory=list)
     captured_at: datetime | None = None  # when the capture was made (UTC)
     error_kind: str | None = None  # core.errors.ErrorKind of a failed capture
 
@@ -38,11 +43,11 @@ class CaptureView:
         return self.final_url or self.requested_url
 
     @cached_property
-    def axe(self) -> dict[str, Any] | None:
+    def axe(self) -> AxeResult | None:
         return self.artifacts.get_json(self.axe_sha256) if self.axe_sha256 else None
 
     @cached_property
-    def collector(self) -> dict[str, Any] | None:
+    def collector(self) -> Collected | None:
         return self.artifacts.get_json(self.collector_sha256) if self.collector_sha256 else None
 
     @cached_property

@@ -20,6 +20,7 @@ from checks.html import dicts, element_html, quoted_as_code, strings
 from checks.inputs import CaptureView, ServiceCaptures
 from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
+from core.capture import Collected
 from core.text import normalise_text
 from core.urls import host_of
 
@@ -135,7 +136,7 @@ def _button(capture: CaptureView, style: str, target: JdmaTarget | None, url: st
     )
 
 
-def _from_links(capture: CaptureView, collector: dict[str, Any]) -> Iterator[JdmaButton]:
+def _from_links(capture: CaptureView, collector: Collected) -> Iterator[JdmaButton]:
     code_texts = [normalise_text(t) for t in strings(collector.get("code_texts")) if t.strip()]
     for link in dicts(collector.get("links")):
         href = link.get("href") if isinstance(link.get("href"), str) else None
@@ -150,7 +151,7 @@ def _from_links(capture: CaptureView, collector: dict[str, Any]) -> Iterator[Jdm
         yield _button(capture, style, target, href, link.get("selector"))
 
 
-def _from_widget(capture: CaptureView, collector: dict[str, Any]) -> Iterator[JdmaButton]:
+def _from_widget(capture: CaptureView, collector: Collected) -> Iterator[JdmaButton]:
     named_form = False
     for item in dicts(collector.get("data_attributes")):
         form_url = item.get("form_url")
@@ -171,7 +172,7 @@ def _from_widget(capture: CaptureView, collector: dict[str, Any]) -> Iterator[Jd
             return
 
 
-def _from_iframes(capture: CaptureView, collector: dict[str, Any]) -> Iterator[JdmaButton]:
+def _from_iframes(capture: CaptureView, collector: Collected) -> Iterator[JdmaButton]:
     for frame in dicts(collector.get("iframes")):
         src = frame.get("src") if isinstance(frame.get("src"), str) else None
         target = parse_jdma_url(src)

@@ -16,6 +16,7 @@ from typing import Any
 from checks.inputs import CaptureView
 from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
+from core.capture import AxeResult
 from core.text import normalise_text
 
 # Rounding of fractional layout widths gives a pixel or two of scroll width: not a real
@@ -65,15 +66,16 @@ def zoom_blocked(directives: dict[str, str]) -> bool:
     return maximum is not None and maximum < MIN_MAXIMUM_SCALE
 
 
-def axe_statuses(axe: dict[str, Any] | None) -> dict[str, Any]:
+def axe_statuses(axe: AxeResult | None) -> dict[str, Any]:
     """Per rule of AXE_RULES: (status, rule result) with status violation, incomplete, pass,
     inapplicable, or not_run (axe has no result for it, e.g. an experimental rule)."""
     out: dict[str, Any] = {rule: ("not_run", None) for rule in AXE_RULES}
     if not isinstance(axe, dict):
         return out
-    for status, key in (("inapplicable", "inapplicable"), ("pass", "passes"),
-                        ("incomplete", "incomplete"), ("violation", "violations")):
-        for item in axe.get(key) or []:
+    for status, items in (("inapplicable", axe.get("inapplicable")), ("pass", axe.get("passes")),
+                          ("incomplete", axe.get("incomplete")),
+                          ("violation", axe.get("violations"))):
+        for item in items or []:
             rule = item.get("id") if isinstance(item, dict) else item
             if rule in out:
                 out[rule] = (status, item if isinstance(item, dict) else None)

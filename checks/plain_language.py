@@ -20,6 +20,7 @@ from textstat.backend import counts, metrics
 from checks.inputs import CaptureView
 from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
+from core.capture import Collected
 from core.text import normalise_text
 
 # textstat's backend functions take the language as an argument: textstat.set_lang() is global
@@ -112,7 +113,7 @@ def measure(text: str) -> Readability:
     return Readability(round(score, 1), words, sentences, long)
 
 
-def _source(collector: dict[str, Any]) -> tuple[str, str]:
+def _source(collector: Collected) -> tuple[str, str]:
     main = collector.get("main_text")
     if isinstance(main, str) and main.strip():
         return "main_text", main

@@ -10,11 +10,12 @@ import traceback
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from checks.inputs import CaptureView, ServiceCaptures, ServiceInfo
 from checks.model import Finding, Outcome
 from checks.registry import CheckSpec, all_checks
+from core.capture import Summary, Timings, ToolVersions
 from storage.artifacts import ArtifactStore
 from storage.context import Storage
 from storage.db import transaction
@@ -42,8 +43,9 @@ def capture_view(c: PageCapture, artifacts: ArtifactStore) -> CaptureView:
     return CaptureView(
         id=c.id, viewport=c.viewport, page_kind=c.page_kind, requested_url=c.requested_url,
         final_url=c.final_url, outcome=c.outcome, http_status=c.http_status, error=c.error,
-        error_kind=c.error_kind, title=c.title, summary=c.summary or {},
-        timings=c.timings or {}, tool_versions=c.tool_versions or {},
+        error_kind=c.error_kind, title=c.title, summary=cast(Summary, c.summary or {}),
+        timings=cast(Timings, c.timings or {}),
+        tool_versions=cast(ToolVersions, c.tool_versions or {}),
         screenshot_sha256=c.screenshot_sha256, html_sha256=c.html_sha256,
         axe_sha256=c.axe_sha256, collector_sha256=c.collector_sha256, artifacts=artifacts,
         redirect_chain=c.redirect_chain or [], captured_at=_aware(c.started_at),

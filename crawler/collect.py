@@ -15,10 +15,11 @@ import time
 from collections.abc import Awaitable
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 from playwright.async_api import Page
 
+from core.capture import AssetHead, AxeResult, CallError, Collected, NarrowWidths
 from core.errors import ErrorKind
 from crawler.failures import describe, failure_of
 
@@ -47,6 +48,19 @@ AXE_OPTIONS: dict[str, Any] = {
 MAX_FRAMES = 20
 
 T = TypeVar("T")
+
+
+class PageCollection(TypedDict, total=False):
+    """What ``collect_page`` hands the spider, which builds the capture row from it."""
+
+    errors: dict[str, CallError]  # by call name; becomes summary.errors
+    timings: dict[str, float]  # "<call>_s"; the start of the row's timings
+    collector: Collected | None
+    page_stuck: bool  # the collector timed out: the page's main thread is stuck
+    axe: AxeResult | None
+    screenshot: bytes | None
+    narrow: NarrowWidths | None  # mobile only
+    browser_version: str | None
 
 
 @cache
@@ -82,9 +96,9 @@ async def bounded(awaitable: Awaitable[T], seconds: float, what: str) -> T:
 
 async def collect_page(
     page: Page, call_timeout: float, screenshot_full_page: bool, measure_narrow: bool = False
-) -> dict[str, Any]:
+) -> PageCollection:
     """Collect everything Vigie keeps about the loaded page. Never raises for page faults."""
-    result: dict[str, Any] = {"errors": {}, "timings": {}}
+    result: PageCollection = {"errors": {}, "timings": {}}
 
     async def step(name: str, make: Any) -> Any:
         started = time.perf_counter()
@@ -129,24 +143,25 @@ async def collect_page(
     return result
 
 
-async def _asset_heads(page: Page, collector: dict[str, Any]) -> Any:
+async def _asset_heads(page: Page, collector: Collected) -> list[AssetHead]:
     origin = page.url.split("/", 3)[:3]
     same_origin = [u for u in [*collector.get("stylesheets", []), *collector.get("scripts", [])]
                    if u.split("/", 3)[:3] == origin]
     urls = same_origin[: ASSET_HEADS["max_assets"]]
     if not urls:
         return []
-    return await page.evaluate(
+    heads: list[AssetHead] = await page.evaluate(
         _asset("asset_heads.js"), {"urls": urls, "bytes": ASSET_HEADS["bytes"],
                                    "ms": ASSET_HEADS["ms"]})
+    return heads
 
 
-async def _measure_narrow(page: Page) -> dict[str, Any]:
+async def _measure_narrow(page: Page) -> NarrowWidths:
     """Document widths with the viewport narrowed to 320 CSS px, then restored."""
     size = page.viewport_size or {"width": 375, "height": 812}
     await page.set_viewport_size({"width": NARROW_WIDTH, "height": size["height"]})
     try:
-        widths: dict[str, Any] = await page.evaluate(
+        widths: NarrowWidths = await page.evaluate(
             """() => new Promise((done) => requestAnimationFrame(() => done({
                 document_scroll: document.documentElement.scrollWidth,
                 document_client: document.documentElement.clientWidth,

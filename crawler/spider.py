@@ -12,7 +12,7 @@ import dataclasses
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import scrapy
 from scrapy.crawler import Crawler
@@ -20,6 +20,7 @@ from scrapy.http import Response
 from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
+from core.capture import RedirectHop, Summary, Timings, Tls, ToolVersions
 from core.errors import (
     FAILURE_BY_KIND,
     CaptureFailure,
@@ -32,7 +33,7 @@ from core.outcomes import CaptureOutcome
 from core.settings import Settings
 from core.version import __version__
 from crawler.budget import ServiceClock
-from crawler.collect import collect_page
+from crawler.collect import PageCollection, collect_page
 from crawler.context import context_of
 from crawler.discovery import canonical, key_pages
 from crawler.failures import describe, failure_of
@@ -44,12 +45,13 @@ from storage.captures import CaptureRecord
 from storage.runs import ScanTarget
 
 
-def _tls(details: Any) -> dict[str, Any] | None:
+def _tls(details: Any) -> Tls | None:
     """Playwright's security details of the main response (HTTPS only)."""
     if not details:
         return None
-    return {k: details.get(k) for k in ("protocol", "issuer", "subjectName", "validFrom",
-                                        "validTo")}
+    return Tls(protocol=details.get("protocol"), issuer=details.get("issuer"),
+               subjectName=details.get("subjectName"), validFrom=details.get("validFrom"),
+               validTo=details.get("validTo"))
 
 
 @dataclass
@@ -163,7 +165,7 @@ class VigieSpider(scrapy.Spider):
         info = response.meta["vigie"]
         state = self.states[info["service_scan_id"]]
         redirects = [
-            {"url": url, "status": status}
+            RedirectHop(url=url, status=status)
             for url, status in zip(response.meta.get("redirect_urls", []),
                                    response.meta.get("redirect_reasons", []), strict=False)
         ]
@@ -177,7 +179,7 @@ class VigieSpider(scrapy.Spider):
                     redirect_chain=redirects))
                 return
         methods = response.meta.get("playwright_page_methods") or []
-        result: dict[str, Any] = (methods[0].result if methods else None) or {}
+        result: PageCollection = (methods[0].result if methods else None) or PageCollection()
         if "playwright_suggested_filename" in response.meta:
             # A download: the tab still shows the previous document, so the in-page
             # collection describes that one and must not be kept.
@@ -191,13 +193,13 @@ class VigieSpider(scrapy.Spider):
         axe = result.get("axe")
         errors = result.get("errors", {})
         failure = _page_failure(result, collector, response.status)
-        tool_versions = {
+        tool_versions: ToolVersions = {
             "vigie": __version__,
             "chromium": result.get("browser_version"),
             "axe-core": ((axe or {}).get("testEngine") or {}).get("version"),
         }
         html = response.body[: self.vs.max_html_bytes] if collector is not None else None
-        summary = {
+        summary: Summary = {
             "errors": errors,
             "html_truncated": len(response.body) > self.vs.max_html_bytes,
             "lang": (collector or {}).get("lang"),
@@ -222,7 +224,9 @@ class VigieSpider(scrapy.Spider):
             error_kind=failure.kind if failure else None,
             title=(collector or {}).get("title"),
             load_seconds=round(time.monotonic() - info["started"], 3),
-            timings={**result.get("timings", {}), **((collector or {}).get("timing") or {})},
+            # The call timings are keyed by call name ("<call>_s"), hence the cast.
+            timings=cast(Timings, {**result.get("timings", {}),
+                                   **((collector or {}).get("timing") or {})}),
             html=html,
             screenshot=result.get("screenshot"),
             axe=axe,
@@ -286,14 +290,14 @@ class VigieSpider(scrapy.Spider):
         self.recorder.service_finished(state.target.service_scan_id, over_cap=state.over_cap)
 
 
-def _page_failure(result: dict[str, Any], collector: Any, status: int) -> CaptureFailure | None:
+def _page_failure(result: PageCollection, collector: Any, status: int) -> CaptureFailure | None:
     """Why a loaded page gives no usable capture, or None when it does."""
     errors = result.get("errors", {})
     if result.get("page_stuck"):
         return CaptureTimeout(errors["collector"]["message"])
     if collector is None:
-        error = errors.get("collector") or {}
-        if not error.get("message"):
+        error = errors.get("collector")
+        if not error or not error["message"]:
             return NotHtml("not an HTML page: the browser downloaded it instead of displaying it")
         kind = ErrorKind(error.get("error_kind") or ErrorKind.vigie_error)
         return FAILURE_BY_KIND[kind](error["message"])

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.capture import AxeResult, Collected, RedirectHop, Summary, Timings, ToolVersions
 from core.errors import SITE_SIDE_KINDS, ErrorKind
 from core.outcomes import CaptureOutcome, CloseReason
 from storage.artifacts import ArtifactStore
@@ -26,19 +26,19 @@ class CaptureRecord:
     requested_url: str
     outcome: CaptureOutcome
     final_url: str | None = None
-    redirect_chain: list[dict[str, Any]] = field(default_factory=list)
+    redirect_chain: list[RedirectHop] = field(default_factory=list)
     http_status: int | None = None
     error: str | None = None
     error_kind: ErrorKind | None = None
     title: str | None = None
     load_seconds: float | None = None
-    timings: dict[str, Any] = field(default_factory=dict)
+    timings: Timings = field(default_factory=Timings)
     html: bytes | None = None
     screenshot: bytes | None = None
-    axe: dict[str, Any] | None = None
-    collector: dict[str, Any] | None = None
-    summary: dict[str, Any] = field(default_factory=dict)
-    tool_versions: dict[str, Any] = field(default_factory=dict)
+    axe: AxeResult | None = None
+    collector: Collected | None = None
+    summary: Summary = field(default_factory=Summary)
+    tool_versions: ToolVersions = field(default_factory=ToolVersions)
     # Hashes of artifacts already stored: a record copied for another service (a shared page)
     # points to them once its payloads above have been dropped.
     stored: dict[str, str] = field(default_factory=dict)

@@ -4,7 +4,8 @@ A saved capture is a JSON file made by ``tests/fixtures/make_captures.py`` from 
 page (the real collector and axe-core in real Chromium), or written by hand for capture-level
 facts (HTTP status, TLS, timings). Keys: ``url``, ``viewport``, ``page_kind``, ``outcome``,
 ``http_status``, ``error``, ``title``, ``collector``, ``axe``, ``summary``, ``timings``,
-``html``, ``redirect_chain``, ``captured_at`` (ISO 8601).
+``html``, ``redirect_chain``, ``captured_at`` (ISO 8601). Their JSON parts follow the capture
+contract (``core/capture.py``, docs/captures.md); tests/test_capture_contract.py checks them.
 """
 
 from __future__ import annotations

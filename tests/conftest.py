@@ -25,6 +25,10 @@ SITES = Path(__file__).resolve().parent / "sites"
 PG_URL = os.environ.get("VIGIE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("VIGIE_REQUIRE_POSTGRES") == "1"
 IN_CI = os.environ.get("CI") == "true"
+# Retries within a run add passes (and a delay) to every scan: tests that are not about them
+# scan once, as users who turn them off do; tests/test_resume.py turns them on.
+for _name in ("VIGIE_RETRY_VIGIE_FAILURES", "VIGIE_RETRY_SITE_FAILURES"):
+    os.environ.setdefault(_name, "0")
 
 
 def _postgres_problem() -> str | None:

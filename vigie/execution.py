@@ -142,22 +142,24 @@ def result_of(storage: Storage, run_id: int, findings: Counter[str]) -> ScanResu
                           close_reasons(session, run_id), service_scan_summaries(session, run_id))
 
 
-def resume_run(storage: Storage, run_id: int, *, listener: Listener | None = None) -> ScanResult:
+def resume_run(storage: Storage, run_id: int, *, listener: Listener | None = None,
+               browser: BrowserChoice | None = None) -> ScanResult:
     """Finish a run whose process died (or was stopped): its closed service scans are kept,
     the others are redone from the start (their partial captures removed, attempts + 1)."""
     _refuse_if_live(storage, run_id)
     with transaction(storage.sessions) as session:
         reset_service_scans(session, unfinished_scan_ids(session, run_id))
-    return execute_run(storage, run_id, listener=listener)
+    return execute_run(storage, run_id, listener=listener, browser=browser)
 
 
 def rerun_services(storage: Storage, run_id: int, scan_ids: Sequence[int], *,
-                   listener: Listener | None = None) -> ScanResult:
+                   listener: Listener | None = None, browser: BrowserChoice | None = None
+                   ) -> ScanResult:
     """Redo some service scans of a stored run (a new attempt each), then judge the run."""
     _refuse_if_live(storage, run_id)
     with transaction(storage.sessions) as session:
         reset_service_scans(session, [*scan_ids, *unfinished_scan_ids(session, run_id)])
-    return execute_run(storage, run_id, listener=listener)
+    return execute_run(storage, run_id, listener=listener, browser=browser)
 
 
 def _refuse_if_live(storage: Storage, run_id: int) -> None:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +118,21 @@ def sites() -> Iterator[dict[str, SiteServer]]:
     finally:
         for server in servers.values():
             server.stop()
+
+
+@contextmanager
+def slow_site(root: Path, pages: int, seconds: float = 1.0) -> Iterator[SiteServer]:
+    """A site of ``pages`` pages (``/p0.html``…) that each take ``seconds`` to answer, so a
+    scan can be hurt (killed, its browser crashed) while it runs."""
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(pages):
+        (root / f"p{i}.html").write_text(
+            f'<!doctype html><html lang="fr"><head><title>Page {i}</title></head>'
+            f"<body><main><h1>Page n° {i}</h1><p>Texte de la page.</p></main></body></html>",
+            encoding="utf-8")
+    behaviours = {f"/p{i}.html": {"delay": seconds} for i in range(pages)}
+    with SiteServer(root, behaviours=behaviours) as server:
+        yield server
 
 
 def run_vigie(*args: str, env: dict[str, str] | None = None, timeout: float = 600,

@@ -20,6 +20,7 @@ from core.settings import Settings
 from storage.context import SchemaOutOfDate, Storage
 from storage.models import PageCapture, ScanRun, ServiceScan
 from tests.conftest import ROOT, run_vigie
+from tests.conftest import slow_site as make_slow_site
 from vigie.demo.server import SiteServer
 
 pytestmark = pytest.mark.browser
@@ -28,16 +29,7 @@ PAGES = 8
 
 @pytest.fixture
 def slow_site(tmp_path: Path) -> Iterator[SiteServer]:
-    """A site whose pages each take a second, so a scan can be hurt while it runs."""
-    root = tmp_path / "site"
-    root.mkdir()
-    for i in range(PAGES):
-        (root / f"p{i}.html").write_text(
-            f'<!doctype html><html lang="fr"><head><title>Page {i}</title></head>'
-            f"<body><main><h1>Page {i}</h1><p>Texte.</p></main></body></html>",
-            encoding="utf-8")
-    behaviours = {f"/p{i}.html": {"delay": 1.0} for i in range(PAGES)}
-    with SiteServer(root, behaviours=behaviours) as server:
+    with make_slow_site(tmp_path / "site", PAGES) as server:
         yield server
 
 

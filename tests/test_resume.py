@@ -23,6 +23,7 @@ from core.settings import Settings
 from storage.context import Storage
 from storage.models import PageCapture, ScanRun, ServiceScan
 from tests.conftest import ROOT, run_vigie
+from tests.conftest import slow_site as make_slow_site
 from vigie.demo.server import SiteServer
 
 pytestmark = pytest.mark.browser
@@ -31,16 +32,7 @@ PAGES = 6
 
 @pytest.fixture
 def slow_site(tmp_path: Path) -> Iterator[SiteServer]:
-    """A site whose pages each take a second, so a scan can be killed while it runs."""
-    root = tmp_path / "site"
-    root.mkdir()
-    for i in range(PAGES):
-        (root / f"p{i}.html").write_text(
-            f'<!doctype html><html lang="fr"><head><title>Page {i}</title></head>'
-            f"<body><main><h1>Page n° {i}</h1><p>Texte de la page.</p></main></body></html>",
-            encoding="utf-8")
-    with SiteServer(root, behaviours={f"/p{i}.html": {"delay": 1.0} for i in range(PAGES)}
-                    ) as server:
+    with make_slow_site(tmp_path / "site", PAGES) as server:
         yield server
 
 

@@ -88,8 +88,11 @@ def _finding(capture: CaptureView, rule: AxeRule, result_type: str,
     )
 
 
+CHECK_ID = "axe"
+
+
 @check(
-    "axe",
+    CHECK_ID,
     version=1,
     title="Tests automatiques axe-core (RGAA, WCAG)",
     scope="page",

@@ -43,8 +43,11 @@ def _mention_evidence(mentions: list[dict[str, Any]]) -> list[Evidence]:
             for m in mentions]
 
 
+CHECK_ID = "a11y-declaration"
+
+
 @check(
-    "a11y-declaration",
+    CHECK_ID,
     version=1,
     title="Mention et déclaration d’accessibilité",
     scope="service",

@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from checks.a11y_declaration.check import CHECK_ID as DECLARATION_CHECK
 from checks.a11y_declaration.rules import EXPIRY_YEARS, reason_fr  # the check's own words
+from checks.axe import CHECK_ID as AXE_CHECK
 from reports.site import labels
 from reports.site.load import FindingView, ServiceRow
 
@@ -62,7 +64,7 @@ def group_by_rgaa(findings: Iterable[FindingView]) -> list[RgaaGroup]:
     groups: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"rules": set(), "pages": set(), "nodes": 0, "findings": []})
     for f in findings:
-        if f.check_id != "axe" or f.outcome != "fail":
+        if f.check_id != AXE_CHECK or f.outcome != "fail":
             continue
         for test in f.data.get("rgaa") or ["hors RGAA"]:
             g = groups[str(test)]
@@ -90,7 +92,7 @@ def auditor_row(service: ServiceRow, findings: list[FindingView],
     declared = service.declared
     row.registry_rate = labels.rate_fr(declared.get("rgaa_rate"))
     row.registry_status = str(declared.get("accessibility_status") or "")
-    decl = next((f for f in findings if f.check_id == "a11y-declaration"), None)
+    decl = next((f for f in findings if f.check_id == DECLARATION_CHECK), None)
     data: dict[str, Any] = decl.data if decl else {}
     if decl is not None:
         row.outcome, row.finding_id = decl.outcome, decl.id

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from checks.axe import CHECK_ID as AXE_CHECK
 from checks.registry import all_checks
 from indicators.registry import COMMON_LEVELS, IndicatorSpec, all_indicators
 from reports.site import labels
@@ -55,7 +56,8 @@ def environment() -> Environment:
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       trim_blocks=True, lstrip_blocks=True)
     ids = itertools.count(1)
-    env.globals.update(CSP=CSP, labels=labels, uid=lambda: f"tableau-{next(ids)}")
+    env.globals.update(CSP=CSP, labels=labels, uid=lambda: f"tableau-{next(ids)}",
+                       axe_check=AXE_CHECK)
     return env
 
 

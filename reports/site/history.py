@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from checks.axe import CHECK_ID as AXE_CHECK
 from reports.site import labels
 from storage import reporting
 
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 MAX_RUNS = 20  # the chart stays readable; older runs remain in the database and exports
-AXE_CHECK = "axe"
 
 
 @dataclass(frozen=True)

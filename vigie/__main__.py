@@ -1,3 +1,3 @@
-from vigie.cli import app
+from vigie.cli import main
 
-app(prog_name="vigie")
+main()

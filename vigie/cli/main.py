@@ -63,7 +63,7 @@ def scan_command(
     delay: Annotated[float | None, typer.Option(min=0, help="Seconds between requests to a "
                                                 "host.")] = None,
     resume: Annotated[str | None, typer.Option(
-        "--resume", is_flag=False, flag_value="latest", metavar="[RUN|latest]",
+        "--resume", metavar="[RUN|latest]",
         help="Finish a run whose process died instead of starting one: its closed service "
              "scans are kept, the others redone. Alone: the latest run.")] = None,
 ) -> None:

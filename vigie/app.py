@@ -13,6 +13,7 @@ import os
 import socket
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,14 @@ from checks.runner import run_checks
 from core.errors import BadInput, OperationalError
 from core.events import Listener
 from core.outcomes import CloseReason, RunStatus
+from core.schedules import MAIN
 from core.settings import Settings
 from crawler.browser import BrowserChoice, BrowserNotFound, find_browser
 from crawler.run import run_crawl, tool_versions
 from indicators.registry import all_indicators
 from indicators.runner import compute_indicators
 from reports.export import to_json, write_csv
+from reports.health import Health, collect
 from reports.indicators_export import indicators_csv, indicators_json
 from reports.site.build import write_site
 from services import RegistryError, ServiceSpec, load_services, upsert_services
@@ -44,7 +47,9 @@ from storage.runs import (
     service_scan_summaries,
     service_slugs,
 )
+from storage.scheduling import DueTimeTaken, run_for_due_time, tag_scheduled_run
 from storage.services import list_services as stored_services
+from storage.services import service_schedules
 
 # Close reasons that mean Vigie itself failed (the exit code reports them), as opposed to
 # facts about a service (unreachable, robots...) which are findings.
@@ -273,3 +278,54 @@ def export(storage: Storage, what: str, run: str, fmt: str, csv_dir: Path | None
 def report(storage: Storage, run: str, out: Path) -> Path:
     """Write the report site of a run; returns its ``index.html``."""
     return write_site(storage, run_id_of(storage, run), out)
+
+
+# -- scheduled runs and status (the scheduler, docs/operations.md) -------------------------------
+
+
+def scheduled_services(storage: Storage) -> dict[str, list[str]]:
+    """Schedule name -> the slugs its runs scan: ``main`` has every service without a
+    schedule of its own, each other schedule the services that name it."""
+    with storage.sessions() as session:
+        schedules = service_schedules(session)
+    out: dict[str, list[str]] = {MAIN: []}
+    for slug, schedule in schedules.items():
+        out.setdefault(schedule or MAIN, []).append(slug)
+    return out
+
+
+def start_scheduled_run(storage: Storage, schedule: str, scheduled_for: datetime) -> int | None:
+    """Create the run of one due time of a schedule, over its services as they are now, for
+    the executor (``vigie scan --resume RUN``) to crawl. None when that due time already has
+    its run: another scheduler made it (runs are unique on schedule and due time)."""
+    slugs = scheduled_services(storage).get(schedule, [])
+    if not slugs:
+        raise NothingToScan(f"schedule {schedule!r} has no service to scan")
+    config = storage.settings
+    owner: dict[str, Any] = {"host": socket.gethostname(), "pid": os.getpid()}
+    try:
+        with transaction(storage.sessions) as session:
+            if run_for_due_time(session, schedule, scheduled_for) is not None:
+                return None
+            run_id, _ = create_run(session, slugs, trigger="schedule",
+                                   config={**config.public_dict(), "owner": owner},
+                                   tool_versions=tool_versions())
+            tag_scheduled_run(session, run_id, schedule=schedule, scheduled_for=scheduled_for)
+    except DueTimeTaken:
+        return None
+    return run_id
+
+
+def process_alive(owner: dict[str, Any]) -> bool | None:
+    """Whether the process ``{host, pid}`` runs (None: on another host, we cannot tell)."""
+    pid = owner.get("pid")
+    if owner.get("host") != socket.gethostname() or not isinstance(pid, int):
+        return None
+    return _pid_alive(pid)
+
+
+def status(storage: Storage, now: datetime | None = None) -> Health:
+    """``vigie status``: the scheduler's heartbeat, runs in progress, the last run, alerts."""
+    with storage.sessions() as session:
+        return collect(session, now=now or datetime.now(UTC),
+                       alert_after=storage.settings.alert_after, is_alive=process_alive)

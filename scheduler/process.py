@@ -190,11 +190,20 @@ class Scheduler:
                          EVENT_JOB_MISSED | EVENT_JOB_ERROR | EVENT_JOB_MAX_INSTANCES)
         aps.start(paused=True)
         self._aps = aps
-        # Due times since the last one handled (or since the previous scheduler's last beat,
-        # for a schedule that never fired) are due now: APScheduler coalesces them into one
-        # and applies the grace window.
-        self._sync_jobs(since=previous.beat_at if previous else self.clock())
-        aps.resume()
+        try:
+            # Due times since the last one handled (or since the previous scheduler's last
+            # beat, for a schedule that never fired) are due now: APScheduler coalesces them
+            # into one and applies the grace window.
+            self._sync_jobs(since=previous.beat_at if previous else self.clock())
+            aps.resume()
+        except BaseException:
+            aps.shutdown(wait=False)
+            self._aps = None
+            self.active = False
+            with self._lock:
+                self._triggers.clear()
+                self._watermarks.clear()
+            raise
 
     def _lose_lease(self) -> None:
         self.active = False
@@ -241,7 +250,7 @@ class Scheduler:
                 first = trigger.get_next_fire_time(None, watermark + timedelta(microseconds=1))
                 aps.add_job(self._on_due, trigger, args=(name,), id=name,
                             name=f"schedule {name}", next_run_time=first)
-                log.info("schedule %s (%s): next due time %s", name,
+                log.info("schedule %s (%s): first due time to handle %s", name,
                          self.settings.schedule if name == MAIN else name,
                          first.isoformat() if first else "never")
 

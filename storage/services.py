@@ -44,8 +44,8 @@ def list_services(session: Session) -> list[Service]:
 
 def service_schedules(session: Session) -> dict[str, str | None]:
     """Every service's own schedule by slug (None: scanned by the main run)."""
-    return dict(session.execute(select(Service.slug, Service.schedule).order_by(Service.slug))
-                .tuples())
+    rows = session.execute(select(Service.slug, Service.schedule).order_by(Service.slug))
+    return {slug: schedule for slug, schedule in rows}
 
 
 def _rows_by_slug(session: Session, slugs: list[str]) -> dict[str, Service]:

@@ -54,7 +54,7 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON (sch
         sys.stdout.write(json.dumps(health.as_json(), indent=2, ensure_ascii=False) + "\n")
     else:
         for line in status_lines(health, config.timezone):
-            console.print(line, highlight=False, markup=False)
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(ExitCode.operational_failure if health.alerts else ExitCode.ok)
 
 

@@ -64,12 +64,13 @@ class Alert:
 
     @property
     def message_fr(self) -> str:
+        """For the report site (French typography: no-break spaces before « : »)."""
         if self.kind == STALE_HEARTBEAT:
             return (f"Le planificateur ne donne plus signe de vie depuis le {_fr(self.since)} "
-                    f"(machine {self.host}, processus {self.pid}) : les passages programmés "
+                    f"(machine {self.host}, processus {self.pid})\u00a0: les passages programmés "
                     "ne sont plus lancés.")
         return (f"Aucun passage ne s’est terminé depuis le {_fr(self.since)} (plus de "
-                f"{self.hours:g} h) : ce rapport peut ne pas montrer l’état actuel des "
+                f"{self.hours:g}\u00a0h)\u00a0: ce rapport peut ne pas montrer l’état actuel des "
                 "services.")
 
     def as_json(self) -> dict[str, Any]:

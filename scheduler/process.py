@@ -356,6 +356,9 @@ class Scheduler:
         with self.storage.sessions() as session:
             latest = latest_scheduled_runs(session)
         for name, run in sorted(latest.items(), key=lambda item: item[1].id):
+            with self._lock:
+                if run.id in self._in_hand.values():
+                    continue  # still ours: this scheduler lost its lease and took it back
             owner = run.owner
             where = f"{owner.get('host')}:{owner.get('pid')}" if owner else "no process"
             if run.status == RunStatus.interrupted:

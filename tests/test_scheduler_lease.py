@@ -91,7 +91,7 @@ def test_concurrent_takers_one_wins(storage: Storage, existing: bool) -> None:
         try:
             if take(storage, name, T0):
                 won.append(name)
-        except BaseException as exc:  # noqa: BLE001 -- reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=contender, args=(f"s{i}",)) for i in range(6)]

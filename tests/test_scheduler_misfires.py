@@ -102,8 +102,8 @@ def test_three_nights_down_make_one_run(storage: Storage) -> None:
 
     log = come_back(storage, paris(thursday, 2), EventKind.fired)
 
-    assert [r.id for r in runs(storage)][0] == monday_run
-    [_, new] = runs(storage)
+    [monday, new] = runs(storage)
+    assert monday.id == monday_run
     assert utc(new.scheduled_for) == paris(thursday, 1).astimezone(UTC)
     [coalesced] = [e for e in log if e.kind == EventKind.missed]
     assert "2 due time(s)" in coalesced.detail and "coalesced" in coalesced.detail

@@ -162,7 +162,7 @@ def test_no_run_finished_for_too_long_is_an_alert(storage: Storage) -> None:
 def test_the_report_site_shows_the_alerts(storage: Storage, tmp_path: Path) -> None:
     run_id = finished_run(storage)
     quiet = write_site(storage, run_id, tmp_path / "quiet").read_text(encoding="utf-8")
-    assert "fr-alert" not in quiet
+    assert "fr-notice" not in quiet
     scheduler_beat(storage, datetime.now(UTC) - timedelta(hours=30), ttl=60)
 
     index = write_site(storage, run_id, tmp_path / "alert")

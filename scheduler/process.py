@@ -143,7 +143,9 @@ class Scheduler:
         handed = self.worker.stop() if self._worker_started else None
         if self.active:
             detail = "stopped on request"
-            if handed is not None:
+            if handed is not None and handed.watch:
+                detail += f"; run {handed.run_id} left to its own executor"
+            elif handed is not None:
                 detail += (f"; run {handed.run_id} handed back (its executor was stopped): "
                            "the next scheduler resumes it")
             try:

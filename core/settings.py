@@ -103,6 +103,16 @@ class Settings:
     retry_vigie_failures: int = 1
     retry_site_failures: int = 1
     retry_delay: float = 600.0
+    # The scheduler (`vigie schedule`, docs/operations.md). Durations in seconds.
+    schedule: str = "0 1 * * *"  # the main run: cron text (core.schedules), daily or weekly
+    timezone: str = "Europe/Paris"  # of every schedule
+    misfire_grace: float = 6 * 3600.0  # a due time missed by less than this still runs, once
+    report_dir: str = ""  # empty: <data_dir>/report; rewritten after each scheduled run
+    heartbeat_interval: float = 30.0  # the active scheduler renews its lease this often
+    lease_ttl: float = 120.0  # a lease not renewed for this long is free for a standby
+    executor_command: str = ""  # empty: `<python> -m vigie scan --resume {run}`
+    stop_timeout: float = 30.0  # SIGTERM to the executor's process group, then SIGKILL
+    alert_after: float = 26 * 3600.0  # `vigie status` alerts when no run finished for this long
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -129,6 +139,10 @@ class Settings:
     @property
     def artifacts_dir(self) -> Path:
         return self.data_dir / "artifacts"
+
+    @property
+    def resolved_report_dir(self) -> Path:
+        return Path(self.report_dir) if self.report_dir else self.data_dir / "report"
 
     def public_dict(self) -> dict[str, Any]:
         """The settings as stored with a run (no secrets in a database URL)."""
@@ -163,6 +177,15 @@ ENVIRONMENT = {
     "retry_vigie_failures": "RETRY_VIGIE_FAILURES",
     "retry_site_failures": "RETRY_SITE_FAILURES",
     "retry_delay": "RETRY_DELAY",
+    "schedule": "SCHEDULE",
+    "timezone": "TIMEZONE",
+    "misfire_grace": "MISFIRE_GRACE",
+    "report_dir": "REPORT_DIR",
+    "heartbeat_interval": "HEARTBEAT_INTERVAL",
+    "lease_ttl": "LEASE_TTL",
+    "executor_command": "EXECUTOR_COMMAND",
+    "stop_timeout": "STOP_TIMEOUT",
+    "alert_after": "ALERT_AFTER",
 }
 
 

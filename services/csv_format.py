@@ -21,6 +21,7 @@ from services.fields import (
     check_name,
     check_optional_text,
     check_rate,
+    check_schedule,
     check_slug,
     check_url,
     franceconnect_flag,
@@ -43,7 +44,8 @@ OBSERVATORY_COLUMNS = {
 }
 VIGIE_COLUMNS = {
     name: name
-    for name in ("id", "name", "start_url", "extra_urls", "ministry", "administration", "jdma_id")
+    for name in ("id", "name", "start_url", "extra_urls", "ministry", "administration", "jdma_id",
+                 "schedule")
 }
 KNOWN_COLUMNS = {**OBSERVATORY_COLUMNS, **VIGIE_COLUMNS}
 REF_SLUG_PREFIX = "demarche-"  # Ref_Demarche "12345" -> id "demarche-12345"
@@ -208,6 +210,7 @@ class _RowReader:
             jdma_id=self.check("jdma_id", check_jdma_id),
             declared=self.declared(),
             extra=self.extra(),
+            schedule=self.check("schedule", check_schedule),
         )
         return spec if self.ok else None
 

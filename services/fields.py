@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from core.schedules import normalize, parse_schedule
 from core.text import fold_to_ascii
 from services.issues import Invalid, IssueLog
 
@@ -166,6 +167,23 @@ def check_rate(value: Any) -> int | float | None:
     if not math.isfinite(number) or not 0 <= number <= 100:
         raise Invalid(f"must be a number between 0 and 100, got {value!r}")
     return int(number) if number.is_integer() else number
+
+
+def check_schedule(value: Any) -> str | None:
+    """A service's own schedule: daily, weekly or cron text (core.schedules); None or empty:
+    the service is scanned by the main run."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"must be daily, weekly or cron text such as '0 5 * * 1', got {kind(value)}")
+    text = normalize(value)
+    if not text:
+        return None
+    try:
+        parse_schedule(text)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+    return text
 
 
 def check_bool(value: Any) -> bool | None:

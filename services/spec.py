@@ -31,6 +31,8 @@ class ServiceRow(Protocol):
     def declared(self) -> dict[str, Any] | None: ...
     @property
     def extra(self) -> dict[str, Any] | None: ...
+    @property
+    def schedule(self) -> str | None: ...
 
 
 @dataclass
@@ -46,6 +48,7 @@ class ServiceSpec:
     jdma_id: str | None = None
     declared: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    schedule: str | None = None  # its own schedule (core.schedules); None: the main run
 
     def column_values(self) -> dict[str, Any]:
         """The `Service` columns this spec sets (copies: rows must not share our dicts)."""
@@ -59,6 +62,7 @@ class ServiceSpec:
             "jdma_id": self.jdma_id,
             "declared": copy.deepcopy(self.declared),
             "extra": copy.deepcopy(self.extra),
+            "schedule": self.schedule,
         }
 
     def to_yaml_entry(self) -> dict[str, Any]:
@@ -81,4 +85,5 @@ class ServiceSpec:
             jdma_id=row.jdma_id,
             declared=dict(row.declared or {}),
             extra=dict(row.extra or {}),
+            schedule=row.schedule,
         )

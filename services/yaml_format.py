@@ -19,6 +19,7 @@ from services.fields import (
     check_mapping,
     check_name,
     check_optional_text,
+    check_schedule,
     check_slug,
     check_url,
     suggestion,
@@ -37,6 +38,7 @@ SERVICE_FIELDS = (
     "jdma_id",
     "declared",
     "extra",
+    "schedule",
 )
 REQUIRED_FIELDS = ("id", "name", "start_url")
 
@@ -60,6 +62,7 @@ _SCALAR_CHECKS: dict[str, Callable[[Any], Any]] = {
     "ministry": check_optional_text,
     "administration": check_optional_text,
     "jdma_id": check_jdma_id,
+    "schedule": check_schedule,
 }
 
 
@@ -169,6 +172,7 @@ class _YamlReader:
             jdma_id=values.get("jdma_id"),
             declared=values.get("declared", {}),
             extra=values.get("extra", {}),
+            schedule=values.get("schedule"),
         )
 
     def field(self, key: str, node: yaml.Node) -> Any:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -52,12 +53,16 @@ class Service(Base):
     jdma_id: Mapped[str | None] = mapped_column(String(64))
     declared: Mapped[dict[str, Any]] = mapped_column(default=dict)
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Its own schedule (core.schedules text); None: scanned by the main run.
+    schedule: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class ScanRun(Base):
     __tablename__ = "scan_run"
+    # One run per due time of a schedule, whichever scheduler fires it (NULLs: manual runs).
+    __table_args__ = (UniqueConstraint("schedule", "scheduled_for"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(20), default="running")
@@ -67,6 +72,8 @@ class ScanRun(Base):
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     tool_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    schedule: Mapped[str | None] = mapped_column(String(80))  # its schedule's name, if fired
+    scheduled_for: Mapped[datetime | None]  # the due time it was fired for
 
     service_scans: Mapped[list[ServiceScan]] = relationship(back_populates="run")
 
@@ -193,3 +200,35 @@ class IndicatorValue(Base):
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     service_scan: Mapped[ServiceScan] = relationship(back_populates="indicators")
+
+
+class SchedulerLease(Base):
+    """The right to fire schedules, held by one scheduler at a time; also its heartbeat."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))  # host:pid:random, one per process
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int]
+    acquired_at: Mapped[datetime]
+    beat_at: Mapped[datetime]
+    expires_at: Mapped[datetime]  # free for another scheduler after this
+    next_fire_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)  # +1 on every write
+
+
+class SchedulerEvent(Base):
+    """What a scheduler did or did not do, and why (core.schedules.EventKind)."""
+
+    __tablename__ = "scheduler_event"
+    __table_args__ = (Index("ix_scheduler_event_schedule_due", "schedule", "scheduled_for"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    schedule: Mapped[str | None] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20))
+    scheduled_for: Mapped[datetime | None]
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("scan_run.id", ondelete="SET NULL"))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    holder: Mapped[str | None] = mapped_column(String(200))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from storage.models import Service
 
 # `Session` is re-exported for the signatures of callers that do not import SQLAlchemy.
-__all__ = ["Session", "list_services", "upsert_services"]
+__all__ = ["Session", "list_services", "service_schedules", "upsert_services"]
 
 _CHUNK = 500  # slugs per query: stay under the databases' bound-parameter limits
 
@@ -40,6 +40,12 @@ def upsert_services(session: Session, rows: Iterable[Mapping[str, Any]]) -> tupl
 def list_services(session: Session) -> list[Service]:
     """Every service, by slug."""
     return list(session.scalars(select(Service).order_by(Service.slug)))
+
+
+def service_schedules(session: Session) -> dict[str, str | None]:
+    """Every service's own schedule by slug (None: scanned by the main run)."""
+    rows = session.execute(select(Service.slug, Service.schedule).order_by(Service.slug))
+    return {slug: schedule for slug, schedule in rows}
 
 
 def _rows_by_slug(session: Session, slugs: list[str]) -> dict[str, Service]:

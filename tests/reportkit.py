@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -157,6 +158,7 @@ def synthetic_storage(tmp: Path) -> tuple[Storage, list[int]]:
         Finding,
         IndicatorValue,
         PageCapture,
+        SchedulerLease,
         Service,
         ServiceScan,
     )
@@ -233,6 +235,12 @@ def synthetic_storage(tmp: Path) -> tuple[Storage, list[int]]:
                     service_scan_id=scan.id, indicator="handicap", level=level, label=label,
                     official=True, rationale=f"Justification {slug} passage {number}.",
                     finding_ids=[decl.id], rule_version=1))
+        # A scheduler that stopped beating two days ago: every page shows both alerts of the
+        # collection (reports/health.py), so the accessibility test covers them.
+        gone = datetime.now(UTC) - timedelta(days=2)
+        session.add(SchedulerLease(name="scheduler", holder="ancien:1:000000", host="ancien",
+                                   pid=1, acquired_at=gone, beat_at=gone,
+                                   expires_at=gone + timedelta(minutes=2), version=1))
     return storage, run_ids
 
 

@@ -45,6 +45,7 @@ services:
   - id: caf
     name: CAF
     start_url: http://www.caf.fr/
+    schedule: weekly
 """
 
 GOOD_SPECS = [
@@ -64,7 +65,7 @@ GOOD_SPECS = [
         },
         extra={"team": "dgfip", "since": "2024-01-01"},
     ),
-    ServiceSpec(slug="caf", name="CAF", start_url="http://www.caf.fr/"),
+    ServiceSpec(slug="caf", name="CAF", start_url="http://www.caf.fr/", schedule="weekly"),
 ]
 
 OBSERVATORY_CSV = (
@@ -259,6 +260,23 @@ BAD_CASES: dict[str, tuple[str, str | bytes, list[tuple[int, str, str]]]] = {
         "r.csv",
         "id,name,start_url\na,A,https://a.fr,surprise\n",
         [(2, "row", "4 values but the header has 3 columns")],
+    ),
+    "bad-schedule": (
+        "r.yaml",
+        "services:\n  - id: a\n    name: A\n    start_url: https://a.fr\n"
+        "    schedule: monthly\n",
+        [(5, "schedule", "expected daily, weekly or cron text")],
+    ),
+    "schedule-weekday-out-of-range": (
+        "r.yaml",
+        "services:\n  - id: a\n    name: A\n    start_url: https://a.fr\n"
+        "    schedule: '0 5 * * 8'\n",
+        [(5, "schedule", "'8' is not 0-7 or sun..sat")],
+    ),
+    "csv-bad-schedule": (
+        "r.csv",
+        "id,name,start_url,schedule\na,A,https://a.fr/,0 25 * * *\n",
+        [(2, "schedule", "higher than the maximum value (23)")],
     ),
     "csv-empty": ("r.csv", "\n", [(1, "services", "file is empty")]),
     "csv-header-only": ("r.csv", "id,name,start_url\n", [(1, "services", "no services")]),

@@ -11,15 +11,18 @@ from __future__ import annotations
 import enum
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from core.errors import BadInput
 from core.events import Listener
+from core.schedules import MAIN
 from core.settings import Settings
 from crawler.browser import BrowserChoice
 from indicators.registry import all_indicators
 from reports.export import to_json, write_csv
+from reports.health import Health, collect
 from reports.indicators_export import indicators_csv, indicators_json
 from reports.site.build import write_site
 from services import RegistryError, ServiceSpec, load_services, upsert_services
@@ -27,14 +30,18 @@ from storage.context import Storage
 from storage.db import transaction
 from storage.exports import load_run
 from storage.runs import resolve_run, service_scan_of, service_slugs
+from storage.scheduling import DueTimeTaken, run_for_due_time, tag_scheduled_run
 from storage.services import list_services as stored_services
+from storage.services import service_schedules
 from vigie.execution import (
     ScanResult,
     execute_run,
     judge,
+    pid_alive,
     rerun_services,
     resume_run,
     start_run,
+    this_process,
 )
 
 
@@ -223,3 +230,50 @@ def export(storage: Storage, what: str, run: str, fmt: str, csv_dir: Path | None
 def report(storage: Storage, run: str, out: Path) -> Path:
     """Write the report site of a run; returns its ``index.html``."""
     return write_site(storage, run_id_of(storage, run), out)
+
+
+# -- scheduled runs and status (the scheduler, docs/operations.md) -------------------------------
+
+
+def scheduled_services(storage: Storage) -> dict[str, list[str]]:
+    """Schedule name -> the slugs its runs scan: ``main`` has every service without a
+    schedule of its own, each other schedule the services that name it."""
+    with storage.sessions() as session:
+        schedules = service_schedules(session)
+    out: dict[str, list[str]] = {MAIN: []}
+    for slug, schedule in schedules.items():
+        out.setdefault(schedule or MAIN, []).append(slug)
+    return out
+
+
+def start_scheduled_run(storage: Storage, schedule: str, scheduled_for: datetime) -> int | None:
+    """Create the run of one due time of a schedule, over its services as they are now, for
+    the executor (``vigie scan --resume RUN``) to crawl. None when that due time already has
+    its run: another scheduler made it (runs are unique on schedule and due time)."""
+    slugs = scheduled_services(storage).get(schedule, [])
+    if not slugs:
+        raise NothingToScan(f"schedule {schedule!r} has no service to scan")
+    with storage.sessions() as session:
+        if run_for_due_time(session, schedule, scheduled_for) is not None:
+            return None
+    try:
+        return start_run(storage, slugs, trigger="schedule",
+                         tag=lambda session, run_id: tag_scheduled_run(
+                             session, run_id, schedule=schedule, scheduled_for=scheduled_for))
+    except DueTimeTaken:
+        return None
+
+
+def process_alive(owner: dict[str, Any]) -> bool | None:
+    """Whether the process ``{host, pid}`` runs (None: on another host, we cannot tell)."""
+    pid = owner.get("pid")
+    if owner.get("host") != this_process()["host"] or not isinstance(pid, int):
+        return None
+    return pid_alive(pid)
+
+
+def status(storage: Storage, now: datetime | None = None) -> Health:
+    """``vigie status``: the scheduler's heartbeat, runs in progress, the last run, alerts."""
+    with storage.sessions() as session:
+        return collect(session, now=now or datetime.now(UTC),
+                       alert_after=storage.settings.alert_after, is_alive=process_alive)

@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checks.runner import run_checks
 from core.errors import BadInput, OperationalError
@@ -49,6 +49,9 @@ from storage.runs import (
     service_scan_summaries,
     unfinished_scan_ids,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 # Close reasons that mean Vigie itself failed (the exit code reports them), as opposed to
 # facts about a service (unreachable, robots...) which are findings.
@@ -90,16 +93,19 @@ def pid_alive(pid: int) -> bool:
 
 
 def start_run(storage: Storage, slugs: Sequence[str], *, trigger: str = "manual",
-              **run_fields: Any) -> int:
-    """A new run with one pending service scan per service; runs of dead processes of this
-    host are closed as ``interrupted`` first (they stay resumable)."""
+              tag: Callable[[Session, int], None] | None = None) -> int:
+    """A new run with one pending service scan per service, owned by this process; runs of
+    dead processes of this host are closed as ``interrupted`` first (they stay resumable).
+    ``tag`` marks the new run in the same transaction (the scheduler's due time)."""
     me = this_process()
     with transaction(storage.sessions) as session:
         interrupt_dead_runs(session, me["host"], pid_alive)
         run_id, _targets = create_run(
             session, slugs, trigger=trigger, config={**storage.settings.public_dict(),
                                                      "owner": me},
-            tool_versions=tool_versions(), **run_fields)
+            tool_versions=tool_versions())
+        if tag is not None:
+            tag(session, run_id)
     return run_id
 
 

@@ -12,6 +12,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from checks.axe import CHECK_ID as AXE_CHECK
 from checks.registry import all_checks
 from indicators.registry import COMMON_LEVELS, IndicatorSpec, all_indicators
+from reports.health import Alert
+from reports.health import alerts as collection_alerts
 from reports.site import labels
 from reports.site.assets import copy_screenshot, copy_static
 from reports.site.auditor import AuditorRow, auditor_row, group_by_rgaa
@@ -116,13 +119,14 @@ class SiteWriter:
         self.specs = all_indicators()
         self.check_titles = {c.id: c.title for c in all_checks()}
         self.titles = {s.slug: s.title for s in self.specs}
+        self.alerts: list[Alert] = []  # about the collection itself, shown on every page
 
     def render(self, template: str, path: str, **context: Any) -> Path:
         depth = path.count("/")
         target = self.out / path
         target.parent.mkdir(parents=True, exist_ok=True)
         html = self.env.get_template(template).render(
-            root="../" * depth, specs=self.specs, **context)
+            root="../" * depth, specs=self.specs, collection_alerts=self.alerts, **context)
         target.write_text(html, encoding="utf-8")
         return target
 
@@ -130,6 +134,8 @@ class SiteWriter:
         self.out.mkdir(parents=True, exist_ok=True)
         copy_static(self.out / "assets")
         with self.storage.sessions() as session:
+            self.alerts = collection_alerts(session, now=datetime.now(UTC),
+                                            alert_after=self.storage.settings.alert_after)
             run = run_by_id(session, run_id)
             run_view = RunView.of(run)
             services = load_services(session, run, self.specs)

@@ -16,12 +16,15 @@ from core.version import __version__
 from storage.migrate import current_revision
 from vigie import app as vigie_app
 from vigie.app import ExitCode
+from vigie.cli.operations import schedule, status
 from vigie.cli.services import services_app
 from vigie.console import console, err, fail, handled, run_scan, run_with_progress
 
 app = typer.Typer(help="Vigie: evidence about the quality of French public online services.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 app.add_typer(services_app, name="services", help="Validate, import and list services.")
+app.command()(schedule)
+app.command()(status)
 
 DataDir = Annotated[Path | None, typer.Option(help="Data folder (database, artifacts). "
                                               "Default: $VIGIE_DATA_DIR or ./vigie-data")]

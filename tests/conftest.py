@@ -12,7 +12,6 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -120,10 +119,13 @@ def sites() -> Iterator[dict[str, SiteServer]]:
             server.stop()
 
 
-@contextmanager
-def slow_site(root: Path, pages: int, seconds: float = 1.0) -> Iterator[SiteServer]:
-    """A site of ``pages`` pages (``/p0.html``…) that each take ``seconds`` to answer, so a
-    scan can be hurt (killed, its browser crashed) while it runs."""
+@pytest.fixture
+def slow_site(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SiteServer]:
+    """A site of ``PAGES`` pages (the test module's constant: ``/p0.html``…) that each take a
+    second to answer, so a scan can be hurt (killed, its browser crashed) while it runs."""
+    root = tmp_path / "slow-site"
+    pages = int(request.module.PAGES)
+    seconds = 1.0
     root.mkdir(parents=True, exist_ok=True)
     for i in range(pages):
         (root / f"p{i}.html").write_text(

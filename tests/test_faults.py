@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +19,10 @@ from core.settings import Settings
 from storage.context import SchemaOutOfDate, Storage
 from storage.models import PageCapture, ScanRun, ServiceScan
 from tests.conftest import ROOT, run_vigie
-from tests.conftest import slow_site as make_slow_site
 from vigie.demo.server import SiteServer
 
 pytestmark = pytest.mark.browser
-PAGES = 8
-
-
-@pytest.fixture
-def slow_site(tmp_path: Path) -> Iterator[SiteServer]:
-    with make_slow_site(tmp_path / "site", PAGES) as server:
-        yield server
+PAGES = 8  # of the slow_site fixture
 
 
 def start_scan(site: SiteServer, tmp_path: Path) -> tuple[subprocess.Popen[str], Settings]:

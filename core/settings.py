@@ -112,7 +112,12 @@ class Settings:
     lease_ttl: float = 120.0  # a lease not renewed for this long is free for a standby
     executor_command: str = ""  # empty: `<python> -m vigie scan --resume {run}`
     stop_timeout: float = 30.0  # SIGTERM to the executor's process group, then SIGKILL
-    alert_after: float = 26 * 3600.0  # `vigie status` alerts when no run finished for this long
+    alert_after: float = 26 * 3600.0
+    # Workers on Celery + Redis (docs/operations.md, « Workers »); empty: scans run locally.
+    broker_url: str = ""
+    task_lease_ttl: float = 60.0  # a worker holds a service scan this long, renewed meanwhile
+    visibility_timeout: float = 0.0  # Redis redelivers an unacked task after it; 0: budget + 600
+    requeue_after: float = 600.0  # tasks re-sent when a run made no progress for this long  # `vigie status` alerts when no run finished for this long
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -135,6 +140,16 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'vigie.sqlite3').resolve()}"
+
+    @property
+    def task_visibility_timeout(self) -> float:
+        """Longer than a service scan may take, so a slow task is never redelivered."""
+        return self.visibility_timeout or self.service_budget + 600.0
+
+    @property
+    def task_time_limit(self) -> float:
+        """A task's crawl is killed (as a process group) past this: just above the budget."""
+        return self.service_budget + 120.0
 
     @property
     def artifacts_dir(self) -> Path:
@@ -186,6 +201,10 @@ ENVIRONMENT = {
     "executor_command": "EXECUTOR_COMMAND",
     "stop_timeout": "STOP_TIMEOUT",
     "alert_after": "ALERT_AFTER",
+    "broker_url": "BROKER_URL",
+    "task_lease_ttl": "TASK_LEASE_TTL",
+    "visibility_timeout": "VISIBILITY_TIMEOUT",
+    "requeue_after": "REQUEUE_AFTER",
 }
 
 

@@ -47,3 +47,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back (write nothing) on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"

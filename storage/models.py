@@ -92,6 +92,9 @@ class ServiceScan(Base):
     finished_at: Mapped[datetime | None]
     counters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    # The worker scanning it (Celery backend), until lease_expires_at unless renewed.
+    lease_holder: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None]
 
     run: Mapped[ScanRun] = relationship(back_populates="service_scans")
     service: Mapped[Service] = relationship()

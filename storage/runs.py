@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.outcomes import CaptureOutcome, RunStatus
@@ -190,10 +191,16 @@ def claim_run(session: Session, run_id: int, owner: dict[str, Any], **config: An
     run.finished_at = None
 
 
-def unfinished_scan_ids(session: Session, run_id: int) -> list[int]:
-    return list(session.scalars(
-        select(ServiceScan.id).where(ServiceScan.run_id == run_id, ServiceScan.status != "done")
-        .order_by(ServiceScan.id)).all())
+def unfinished_scan_ids(session: Session, run_id: int, *, unleased: bool = False
+                        ) -> list[int]:
+    """The run's service scans not closed yet; with ``unleased``, only those no live worker
+    holds (a worker's lease that has not expired)."""
+    query = select(ServiceScan.id).where(ServiceScan.run_id == run_id,
+                                         ServiceScan.status != "done")
+    if unleased:
+        query = query.where(or_(ServiceScan.lease_holder.is_(None),
+                                ServiceScan.lease_expires_at < utcnow()))
+    return list(session.scalars(query.order_by(ServiceScan.id)).all())
 
 
 def reset_service_scans(session: Session, scan_ids: Sequence[int]) -> None:
@@ -209,6 +216,7 @@ def reset_service_scans(session: Session, scan_ids: Sequence[int]) -> None:
     for scan in session.scalars(select(ServiceScan).where(ServiceScan.id.in_(ids))):
         scan.status = "pending"
         scan.close_reason = None
+        scan.lease_holder = scan.lease_expires_at = None
         scan.started_at = scan.finished_at = None
         scan.counters = dict.fromkeys(("pages/attempted", *COUNTER_KEYS), 0)
 
@@ -226,10 +234,15 @@ def pending_targets(session: Session, run_id: int, only: Sequence[int] | None = 
             for scan_id, slug, url, extra in session.execute(query)]
 
 
-def close_unfinished(session: Session, run_id: int) -> list[int]:
-    """Close the run's service scans left ``running`` (their crawl died) from what they hold."""
-    ids = list(session.scalars(select(ServiceScan.id).where(
-        ServiceScan.run_id == run_id, ServiceScan.status == "running")).all())
+def close_unfinished(session: Session, run_id: int, only: Sequence[int] | None = None
+                     ) -> list[int]:
+    """Close the run's service scans left ``running`` (their crawl died) from what they hold;
+    with ``only``, those of these service scans only."""
+    query = select(ServiceScan.id).where(ServiceScan.run_id == run_id,
+                                         ServiceScan.status == "running")
+    if only is not None:
+        query = query.where(ServiceScan.id.in_(list(only)))
+    ids = list(session.scalars(query).all())
     for scan_id in ids:
         finish_service_scan(session, scan_id)
     return ids
@@ -249,3 +262,71 @@ def service_scan_of(session: Session, run_id: int, slug: str) -> int | None:
     return session.scalars(
         select(ServiceScan.id).join(Service, Service.id == ServiceScan.service_id)
         .where(ServiceScan.run_id == run_id, Service.slug == slug)).first()
+
+
+# -- leases on service scans (workers) ------------------------------------------------------------
+
+
+class LeaseResult(enum.StrEnum):
+    taken = "taken"  # this worker holds it now; the scan starts from scratch
+    done = "done"  # the service scan is closed: nothing to do
+    held = "held"  # a live worker holds it
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
+
+
+def acquire_service_scan(session: Session, service_scan_id: int, holder: str, ttl: float
+                         ) -> LeaseResult:
+    """Take the lease of a service scan unless it is closed or held by a live worker. A scan
+    left ``running`` by a worker whose lease expired is made pending again (its partial
+    captures removed) so that the new attempt starts clean."""
+    scan = session.get_one(ServiceScan, service_scan_id, with_for_update=True)
+    now = utcnow()
+    if scan.status == "done":
+        return LeaseResult.done
+    expires = _utc(scan.lease_expires_at)
+    if scan.lease_holder not in (None, holder) and expires is not None and expires > now:
+        return LeaseResult.held
+    if scan.status != "pending":
+        reset_service_scans(session, [service_scan_id])
+    scan.lease_holder = holder
+    scan.lease_expires_at = now + timedelta(seconds=ttl)
+    return LeaseResult.taken
+
+
+def renew_service_scan_lease(session: Session, service_scan_id: int, holder: str, ttl: float
+                             ) -> bool:
+    """Extend a lease this worker holds; False when it no longer holds it."""
+    scan = session.get_one(ServiceScan, service_scan_id, with_for_update=True)
+    if scan.lease_holder != holder:
+        return False
+    scan.lease_expires_at = utcnow() + timedelta(seconds=ttl)
+    return True
+
+
+def release_service_scan(session: Session, service_scan_id: int, holder: str) -> None:
+    scan = session.get_one(ServiceScan, service_scan_id, with_for_update=True)
+    if scan.lease_holder == holder:
+        scan.lease_holder = None
+        scan.lease_expires_at = None
+
+
+@dataclass(frozen=True)
+class ScanProgress:
+    service_scan_id: int
+    slug: str
+    status: str
+    lease_holder: str | None
+    close_reason: str | None
+
+
+def scan_progress(session: Session, scan_ids: Sequence[int]) -> list[ScanProgress]:
+    rows = session.execute(
+        select(ServiceScan.id, Service.slug, ServiceScan.status, ServiceScan.lease_holder,
+               ServiceScan.close_reason)
+        .join(Service, Service.id == ServiceScan.service_id)
+        .where(ServiceScan.id.in_(list(scan_ids))).order_by(ServiceScan.id)
+        .execution_options(populate_existing=True))
+    return [ScanProgress(*row) for row in rows]

@@ -1,6 +1,6 @@
 """Retries within a run, and resuming a run, with the crawl replaced by a scripted fake.
 
-The fake stands where the crawl child process stands (``vigie.execution.crawl_in_child``) and
+The fake stands where the crawl child process stands (a ``vigie.backends`` backend) and
 writes through the same storage functions, so these tests exercise the real retry rules,
 run claiming and closing, on SQLite and PostgreSQL, without a browser.
 """
@@ -43,6 +43,16 @@ def storage(database_url: str, tmp_path: Path) -> Iterator[Storage]:
                 session.add(Service(slug=slug, name=slug.title(),
                                     start_url=f"https://{slug}.example.fr/"))
         yield st
+
+
+class FakeBackend:
+    def __init__(self, crawl: Callable[..., dict[str, Any]]) -> None:
+        self.crawl = crawl
+
+
+def use(monkeypatch: pytest.MonkeyPatch, crawl: Callable[..., dict[str, Any]]) -> None:
+    """Crawls go to ``crawl`` instead of a child process."""
+    monkeypatch.setattr(execution, "backend_for", lambda _config: FakeBackend(crawl))
 
 
 def fake_crawl(storage: Storage, script: Script, calls: list[tuple[float, list[str]]]
@@ -98,7 +108,7 @@ def test_vigie_failures_are_redone_at_once_site_failures_after_the_delay(
         "beta": [(CaptureOutcome.error, ErrorKind.unreachable)] * 2,  # down both times
     }
     calls: list[tuple[float, list[str]]] = []
-    monkeypatch.setattr(execution, "crawl_in_child", fake_crawl(storage, script, calls))
+    use(monkeypatch, fake_crawl(storage, script, calls))
     result = run(storage, ["alpha", "beta", "gamma"])
 
     assert [slugs for _when, slugs in calls] == [["alpha", "beta", "gamma"], ["alpha"],
@@ -121,7 +131,7 @@ def test_retries_can_be_turned_off(storage: Storage, monkeypatch: pytest.MonkeyP
                                    "retry_site_failures": 0})
     script: Script = {"alpha": [(CaptureOutcome.error, ErrorKind.vigie_error)]}
     calls: list[tuple[float, list[str]]] = []
-    monkeypatch.setattr(execution, "crawl_in_child", fake_crawl(storage, script, calls))
+    use(monkeypatch, fake_crawl(storage, script, calls))
     result = run(storage, ["alpha"])
     assert len(calls) == 1
     assert scans(storage, result.run_id)["alpha"].close_reason == "error"
@@ -149,7 +159,7 @@ def test_a_dead_run_is_resumed_without_duplicates(storage: Storage,
                       if c.service_scan_id == by_slug["alpha"].service_scan_id}
 
     calls: list[tuple[float, list[str]]] = []
-    monkeypatch.setattr(execution, "crawl_in_child", fake_crawl(storage, {}, calls))
+    use(monkeypatch, fake_crawl(storage, {}, calls))
     result = execution.resume_run(storage, run_id, browser=BROWSER)
 
     assert [slugs for _when, slugs in calls] == [["beta", "gamma"]]

@@ -9,12 +9,7 @@ the pages in flight and can be resumed (``vigie scan --resume``).
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import multiprocessing
 import os
-import queue
-import signal
 import socket
 import time
 from collections import Counter
@@ -24,11 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from checks.runner import run_checks
 from core.errors import BadInput, OperationalError
-from core.events import Listener, ScanEvent
+from core.events import Listener
 from core.outcomes import CloseReason, RunStatus
-from core.settings import Settings
 from crawler.browser import BrowserChoice, BrowserNotFound, find_browser
-from crawler.run import run_crawl, tool_versions
+from crawler.run import tool_versions
 from indicators.runner import compute_indicators
 from storage.context import Storage
 from storage.db import transaction
@@ -42,13 +36,13 @@ from storage.runs import (
     finish_run,
     interrupt_dead_runs,
     observed_tool_versions,
-    pending_targets,
     reset_service_scans,
     run_owner,
     run_status,
     service_scan_summaries,
     unfinished_scan_ids,
 )
+from vigie.backends import backend_for
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -154,7 +148,8 @@ def resume_run(storage: Storage, run_id: int, *, listener: Listener | None = Non
     the others are redone from the start (their partial captures removed, attempts + 1)."""
     _refuse_if_live(storage, run_id)
     with transaction(storage.sessions) as session:
-        reset_service_scans(session, unfinished_scan_ids(session, run_id))
+        # A service scan a live worker holds goes on there; the run waits for it.
+        reset_service_scans(session, unfinished_scan_ids(session, run_id, unleased=True))
     return execute_run(storage, run_id, listener=listener, browser=browser)
 
 
@@ -164,7 +159,8 @@ def rerun_services(storage: Storage, run_id: int, scan_ids: Sequence[int], *,
     """Redo some service scans of a stored run (a new attempt each), then judge the run."""
     _refuse_if_live(storage, run_id)
     with transaction(storage.sessions) as session:
-        reset_service_scans(session, [*scan_ids, *unfinished_scan_ids(session, run_id)])
+        reset_service_scans(session, [*scan_ids, *unfinished_scan_ids(session, run_id,
+                                                                      unleased=True)])
     return execute_run(storage, run_id, listener=listener, browser=browser)
 
 
@@ -189,12 +185,14 @@ def _refuse_if_live(storage: Storage, run_id: int) -> None:
 def _crawl_with_retries(storage: Storage, run_id: int, browser: BrowserChoice,
                         listener: Listener | None) -> dict[str, Any]:
     config = storage.settings
+    backend = backend_for(config)
     used: Counter[tuple[int, str]] = Counter()  # (service scan, "vigie"|"site") -> retries
     delayed: dict[int, float] = {}  # service scan -> when (monotonic) to redo it
     stats: dict[str, Any] = {}
     while True:
         with storage.sessions() as session:
-            pending = [t.service_scan_id for t in pending_targets(session, run_id)]
+            # Pending ones, and (workers) ones a live worker is scanning: wait for them too.
+            pending = unfinished_scan_ids(session, run_id)
         if not pending and delayed:
             time.sleep(max(0.0, min(delayed.values()) - time.monotonic()))
         if not pending:
@@ -206,7 +204,7 @@ def _crawl_with_retries(storage: Storage, run_id: int, browser: BrowserChoice,
             with transaction(storage.sessions) as session:
                 reset_service_scans(session, due)
             continue
-        _merge(stats, crawl_in_child(config, run_id, pending, browser, listener))
+        _merge(stats, backend.crawl(config, run_id, pending, browser, listener))
         with transaction(storage.sessions) as session:
             close_unfinished(session, run_id)
             closed = [c for c in closed_scans(session, run_id) if c.service_scan_id in pending]
@@ -235,73 +233,3 @@ def _merge(total: dict[str, Any], stats: dict[str, Any]) -> None:
 
 def _public(stats: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in stats.items() if isinstance(v, int | float | str)}
-
-
-# -- the crawl child ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _CrawlDone:
-    stats: dict[str, Any]
-
-
-def crawl_in_child(config: Settings, run_id: int, scan_ids: list[int], browser: BrowserChoice,
-                   listener: Listener | None) -> dict[str, Any]:
-    """Crawl the given pending service scans in a child process; returns Scrapy's stats.
-
-    Progress events come back through a queue; a child that dies leaves its service scans
-    ``running``, and the caller closes them from what they stored.
-    """
-    context = multiprocessing.get_context("spawn")
-    events: multiprocessing.Queue[Any] = context.Queue()
-    child = context.Process(target=_crawl_child, name=f"vigie-crawl-run-{run_id}",
-                            args=(config, run_id, scan_ids, browser, events, os.getpid()))
-    child.start()
-    stats: dict[str, Any] = {}
-    forward: Callable[[ScanEvent], None] = listener or (lambda _e: None)
-    try:
-        while child.is_alive() or not events.empty():
-            try:
-                item = events.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            if isinstance(item, _CrawlDone):
-                stats = item.stats
-            else:
-                forward(item)
-    except BaseException:
-        _stop(child)
-        raise
-    finally:
-        child.join()
-        events.close()
-    return stats
-
-
-def _stop(child: multiprocessing.process.BaseProcess) -> None:
-    """Ask the crawl to stop (Scrapy closes its browser on SIGTERM), then insist."""
-    if child.is_alive() and child.pid:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(child.pid, signal.SIGTERM)
-        child.join(15)
-    if child.is_alive():
-        child.kill()
-
-
-def _crawl_child(config: Settings, run_id: int, scan_ids: list[int], browser: BrowserChoice,
-                 events: multiprocessing.Queue[Any], parent: int) -> None:
-    _die_with_parent(parent)
-    with Storage.open(config, migrate=False) as storage:
-        with storage.sessions() as session:
-            targets = pending_targets(session, run_id, scan_ids)
-        stats = run_crawl(storage, config, targets, browser, events.put)
-    events.put(_CrawlDone(stats))
-
-
-def _die_with_parent(parent: int) -> None:
-    """A crawl never outlives the process that owns its run (kill -9 included)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the call above
-        os._exit(1)
-

@@ -195,6 +195,19 @@ def serve(
 
 
 @app.command()
+def worker(data_dir: DataDir = None,
+           loglevel: Annotated[str, typer.Option(help="Celery's log level.")] = "INFO") -> None:
+    """Scan the services the scheduler sends through VIGIE_BROKER_URL (Celery + Redis).
+
+    One service at a time; run one worker per core. Needs PostgreSQL (VIGIE_DATABASE_URL).
+    """
+    from vigie.workers import run_worker
+
+    with handled():
+        run_worker(vigie_app.settings(data_dir), loglevel=loglevel)
+
+
+@app.command()
 def demo(out: Annotated[Path, typer.Option(help="Folder for the demo's database, artifacts "
                                            "and report.")] = Path("vigie-demo")) -> None:
     """Serve the bundled demo services on 127.0.0.1, scan them and write the report."""

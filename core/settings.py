@@ -112,12 +112,12 @@ class Settings:
     lease_ttl: float = 120.0  # a lease not renewed for this long is free for a standby
     executor_command: str = ""  # empty: `<python> -m vigie scan --resume {run}`
     stop_timeout: float = 30.0  # SIGTERM to the executor's process group, then SIGKILL
-    alert_after: float = 26 * 3600.0
+    alert_after: float = 26 * 3600.0  # `vigie status` alerts when no run finished for this long
     # Workers on Celery + Redis (docs/operations.md, « Workers »); empty: scans run locally.
     broker_url: str = ""
     task_lease_ttl: float = 60.0  # a worker holds a service scan this long, renewed meanwhile
     visibility_timeout: float = 0.0  # Redis redelivers an unacked task after it; 0: budget + 600
-    requeue_after: float = 600.0  # tasks re-sent when a run made no progress for this long  # `vigie status` alerts when no run finished for this long
+    requeue_after: float = 600.0  # tasks re-sent when a run made no progress for this long
 
     @classmethod
     def from_env(cls) -> Settings:

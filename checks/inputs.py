@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from core.capture import AxeResult, Collected, RedirectHop, Summary, Timings, ToolVersions
-from storage.artifacts import ArtifactStore
+from storage.artifacts import Artifacts
 
 
 @dataclass
@@ -33,7 +33,7 @@ class CaptureView:
     html_sha256: str | None
     axe_sha256: str | None
     collector_sha256: str | None
-    artifacts: ArtifactStore = field(repr=False)
+    artifacts: Artifacts = field(repr=False)
     redirect_chain: list[RedirectHop] = field(default_factory=list)
     captured_at: datetime | None = None  # when the capture was made (UTC)
     error_kind: str | None = None  # core.errors.ErrorKind of a failed capture

@@ -16,7 +16,7 @@ from checks.inputs import CaptureView, ServiceCaptures, ServiceInfo
 from checks.model import Finding, Outcome
 from checks.registry import CheckSpec, all_checks
 from core.capture import Summary, Timings, ToolVersions
-from storage.artifacts import ArtifactStore
+from storage.artifacts import Artifacts
 from storage.context import Storage
 from storage.db import transaction
 from storage.findings import (
@@ -39,7 +39,7 @@ def _aware(when: datetime | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when and when.tzinfo is None else when
 
 
-def capture_view(c: PageCapture, artifacts: ArtifactStore) -> CaptureView:
+def capture_view(c: PageCapture, artifacts: Artifacts) -> CaptureView:
     return CaptureView(
         id=c.id, viewport=c.viewport, page_kind=c.page_kind, requested_url=c.requested_url,
         final_url=c.final_url, outcome=c.outcome, http_status=c.http_status, error=c.error,
@@ -52,7 +52,7 @@ def capture_view(c: PageCapture, artifacts: ArtifactStore) -> CaptureView:
     )
 
 
-def load_inputs(session: Session, artifacts: ArtifactStore, service_scan_id: int
+def load_inputs(session: Session, artifacts: Artifacts, service_scan_id: int
                 ) -> ServiceCaptures:
     views = [capture_view(c, artifacts) for c in captures_of_scan(session, service_scan_id)]
     s = service_of_scan(session, service_scan_id)

@@ -1,7 +1,10 @@
-"""Content-addressed artifact files: ``<root>/ab/cd/<sha256>.<ext>``.
+"""Content-addressed artifacts: screenshots, HTML, axe and collector results.
 
-The file name is the hash of the bytes, never a URL or title from a page, so hostile content
-cannot choose a path, and the same screenshot stored twice takes one file.
+Everything else in Vigie goes through ``Artifacts``, so another store can replace the local
+folder (an S3-compatible object store for workers on several machines: docs/operations.md,
+« Artifacts »). The local store writes ``<root>/ab/cd/<sha256>.<ext>``. The name is the hash of
+the bytes, never a URL or title from a page, so hostile content cannot choose a path, and the
+same screenshot stored twice takes one file.
 """
 
 from __future__ import annotations
@@ -11,12 +14,29 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 EXTENSIONS = {"html": "html", "png": "png", "json": "json"}
 
 
+class Artifacts(Protocol):
+    """What Vigie needs of an artifact store. Writes are idempotent (same bytes, same name);
+    ``get`` raises ``FileNotFoundError`` for an artifact that is not there."""
+
+    def put(self, data: bytes, ext: str) -> str: ...
+
+    def put_json(self, obj: Any) -> str: ...
+
+    def get(self, sha256: str, ext: str) -> bytes: ...
+
+    def get_json(self, sha256: str) -> Any: ...
+
+    def exists(self, sha256: str, ext: str) -> bool: ...
+
+
 class ArtifactStore:
+    """The local implementation: a folder shared by every process of one machine."""
+
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
@@ -48,6 +68,12 @@ class ArtifactStore:
 
     def get(self, sha256: str, ext: str) -> bytes:
         return self.path_for(sha256, ext).read_bytes()
+
+    def exists(self, sha256: str, ext: str) -> bool:
+        try:
+            return self.path_for(sha256, ext).is_file()
+        except ValueError:
+            return False
 
     def get_json(self, sha256: str) -> Any:
         return json.loads(self.get(sha256, "json"))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from core.capture import AxeResult, Collected, RedirectHop, Summary, Timings, ToolVersions
 from core.errors import SITE_SIDE_KINDS, ErrorKind
 from core.outcomes import CaptureOutcome, CloseReason
-from storage.artifacts import ArtifactStore
+from storage.artifacts import Artifacts
 from storage.models import PageCapture, ServiceScan, utcnow
 
 COUNTER_KEYS = tuple(f"pages/{o.value}" for o in CaptureOutcome)
@@ -56,7 +56,7 @@ def start_service_scan(session: Session, service_scan_id: int) -> None:
     scan.started_at = utcnow()
 
 
-def save_capture(session: Session, artifacts: ArtifactStore, rec: CaptureRecord) -> PageCapture:
+def save_capture(session: Session, artifacts: Artifacts, rec: CaptureRecord) -> PageCapture:
     """Store one capture and its artifacts, and count it on its service scan."""
     capture = PageCapture(
         service_scan_id=rec.service_scan_id,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.errors import OperationalError
 from core.settings import Settings
-from storage.artifacts import ArtifactStore
+from storage.artifacts import Artifacts, ArtifactStore
 from storage.db import make_engine, session_factory
 from storage.migrate import current_revision, head_revision, upgrade
 
@@ -23,7 +23,7 @@ class Storage:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    artifacts: ArtifactStore
+    artifacts: Artifacts
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True) -> Storage:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from storage.artifacts import ArtifactStore
+from storage.artifacts import Artifacts
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -17,24 +17,18 @@ def copy_static(dest: Path) -> None:
     shutil.copytree(STATIC, dest)
 
 
-def copy_screenshot(artifacts: ArtifactStore, sha256: str | None, captures_dir: Path
+def copy_screenshot(artifacts: Artifacts, sha256: str | None, captures_dir: Path
                     ) -> str | None:
     """Copy one screenshot as ``captures/<sha256>.png``; its name, or None when not stored.
 
     Named by hash like the artifact store: a page cannot choose a file name, and a screenshot
     shared by several captures (or runs) is copied once.
     """
-    if not sha256:
-        return None
-    try:
-        source = artifacts.path_for(sha256, "png")
-    except ValueError:
-        return None
-    if not source.is_file():
+    if not sha256 or not artifacts.exists(sha256, "png"):
         return None
     name = f"{sha256}.png"
     target = captures_dir / name
     if not target.exists():
         captures_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        target.write_bytes(artifacts.get(sha256, "png"))
     return name

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from core.schedules import EventKind
+from storage.runs import held_leases
 from storage.scheduling import (
     Event,
     Lease,
@@ -79,7 +80,8 @@ class Alert:
 
 @dataclass(frozen=True)
 class Worker:
-    """A process that owns a run in progress (later: the workers of a queue)."""
+    """A process that owns a run in progress, or a worker (Celery) scanning one of its
+    services: ``host`` is then the worker's name (``vigie@host-pid``)."""
 
     host: str | None
     pid: int | None
@@ -176,6 +178,8 @@ def collect(session: Session, *, now: datetime, alert_after: float, is_alive: Is
             current.append((progress, alive))
         if run.owner:
             workers.append(Worker(run.owner.get("host"), run.owner.get("pid"), run.id, alive))
+    for holder, run_id, expires in held_leases(session):
+        workers.append(Worker(holder, None, run_id, expires is not None and expires > now))
     last = last_finished_run(session)
     return Health(
         now=now, scheduler=scheduler_state(session, lease, now), lease=lease,

@@ -330,3 +330,11 @@ def scan_progress(session: Session, scan_ids: Sequence[int]) -> list[ScanProgres
         .where(ServiceScan.id.in_(list(scan_ids))).order_by(ServiceScan.id)
         .execution_options(populate_existing=True))
     return [ScanProgress(*row) for row in rows]
+
+
+def held_leases(session: Session) -> list[tuple[str, int, datetime | None]]:
+    """(worker, run id, lease expiry) of every service scan a worker holds."""
+    rows = session.execute(
+        select(ServiceScan.lease_holder, ServiceScan.run_id, ServiceScan.lease_expires_at)
+        .where(ServiceScan.lease_holder.is_not(None)).order_by(ServiceScan.run_id))
+    return [(holder or "", run_id, _utc(expires)) for holder, run_id, expires in rows]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -21,9 +24,29 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> str | None:
-    """Upgrade to head; returns the revision now in place."""
-    command.upgrade(alembic_config(engine), "head")
+    """Upgrade to head; returns the revision now in place.
+
+    Two processes may upgrade a new database at once (a scan and its workers, two
+    schedulers): they take turns, on PostgreSQL with an advisory lock (migrations/env.py), on
+    SQLite with a lock file beside the database; the later ones find the schema at head.
+    """
+    with _sqlite_lock(engine):
+        command.upgrade(alembic_config(engine), "head")
     return current_revision(engine)
+
+
+@contextmanager
+def _sqlite_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate-lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def current_revision(engine: Engine) -> str | None:

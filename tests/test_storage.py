@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,22 @@ def test_artifacts_are_content_addressed(tmp_path: Path) -> None:
     assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temp file left behind
     with pytest.raises(ValueError):
         store.path_for("../../etc/passwd", "png")
+
+
+def _open_storage(url: str, data_dir: str) -> None:
+    Storage.open(Settings(data_dir=Path(data_dir), database_url=url)).close()
+
+
+def test_processes_that_start_together_on_a_new_database_all_open_it(
+        database_url: str, tmp_path: Path) -> None:
+    # A scan and its workers, or two schedulers, each upgrade the schema as they start.
+    context = multiprocessing.get_context("spawn")
+    procs = [context.Process(target=_open_storage, args=(database_url, str(tmp_path / "d")))
+             for _ in range(4)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(120)
+    assert [proc.exitcode for proc in procs] == [0, 0, 0, 0]
+    with Storage.open(Settings(data_dir=tmp_path / "d", database_url=database_url)) as st:
+        assert current_revision(st.engine) == head_revision(st.engine)

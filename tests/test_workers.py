@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +148,28 @@ def assert_complete(pg: str, tmp: Path, expected_pages: dict[str, int | None]
     return scans
 
 
+def start_scan(env: dict[str, str], tmp: Path, slow: SiteServer, basic: SiteServer
+               ) -> subprocess.Popen[str]:
+    """`vigie scan` of the three services with the broker: it sends tasks and waits."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "vigie", "scan", "--services", str(services_file(tmp, slow, basic))],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for_scans(pg: str, tmp: Path, ready: Callable[[list[ServiceScan], list[PageCapture]],
+                                                         bool], what: str) -> None:
+    deadline = time.monotonic() + 120
+    while True:
+        assert time.monotonic() < deadline, what
+        try:
+            _runs, scans, captures = stored(pg, tmp)
+        except Exception:  # the scan has not created its tables yet
+            scans, captures = [], []
+        if scans and ready(scans, captures):
+            return
+        time.sleep(0.3)
+
+
 def family(pid: int) -> list[int]:
     return [pid, *(c.pid for c in psutil.Process(pid).children(recursive=True))]
 
@@ -192,24 +214,17 @@ def test_two_workers_scan_one_run_and_a_killed_worker_loses_nothing(
     first = start_worker(env, tmp_path / "worker-a.log")
     workers = [first]
     try:
-        scan = subprocess.Popen(
-            [sys.executable, "-m", "vigie", "scan", "--services",
-             str(services_file(tmp_path, slow_site, sites["basic"]))], cwd=ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        # Wait until the first worker is inside the slow service, then kill it whole.
-        deadline = time.monotonic() + 120
-        while True:
-            assert time.monotonic() < deadline, "the worker never started the slow service"
-            try:
-                _runs, scans, captures = stored(pg_url, tmp_path)
-            except Exception:
-                time.sleep(0.5)
-                continue
+        scan = start_scan(env, tmp_path, slow_site, sites["basic"])
+
+        def inside_the_slow_service(scans: list[ServiceScan], captures: list[PageCapture]
+                                    ) -> bool:
             slow = [sc for sc in scans if sc.service.slug == "lent"]
-            if slow and slow[0].status == "running" and sum(
-                    1 for c in captures if c.service_scan_id == slow[0].id) >= 2:
-                break
-            time.sleep(0.3)
+            return bool(slow) and slow[0].status == "running" and sum(
+                1 for c in captures if c.service_scan_id == slow[0].id) >= 2
+
+        # Wait until the first worker is inside the slow service, then kill it whole.
+        wait_for_scans(pg_url, tmp_path, inside_the_slow_service,
+                       "the worker never started the slow service")
         workers.append(start_worker(env, tmp_path / "worker-b.log"))
         doomed = family(first.pid)
         assert any("chrom" in psutil.Process(p).name().lower() for p in alive(doomed[1:]))
@@ -235,21 +250,11 @@ def test_a_redis_restart_mid_run_does_not_lose_the_run(
     env = env_for(tmp_path, pg_url, redis_server.url)
     workers = [start_worker(env, tmp_path / "worker.log")]
     try:
-        scan = subprocess.Popen(
-            [sys.executable, "-m", "vigie", "scan", "--services",
-             str(services_file(tmp_path, slow_site, sites["basic"]))], cwd=ROOT, env=env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + 120
-        while True:  # the first service is being scanned: restart Redis (it keeps nothing)
-            assert time.monotonic() < deadline, "no service started"
-            try:
-                _runs, scans, _captures = stored(pg_url, tmp_path)
-            except Exception:
-                time.sleep(0.5)
-                continue
-            if any(sc.status == "running" for sc in scans):
-                break
-            time.sleep(0.3)
+        scan = start_scan(env, tmp_path, slow_site, sites["basic"])
+        # The first service is being scanned: restart Redis (it keeps nothing).
+        wait_for_scans(pg_url, tmp_path,
+                       lambda scans, _captures: any(sc.status == "running" for sc in scans),
+                       "no service started")
         redis_server.stop()
         time.sleep(2)
         redis_server.start()

@@ -95,4 +95,4 @@ class WorkerPool:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        self.stop()
+        self.stop(grace=30.0 if kind is None else 5.0)  # interrupted: do not wait for a task

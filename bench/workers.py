@@ -33,7 +33,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from types import FrameType
@@ -45,10 +44,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import ROOT
 from bench.corpus import build_corpus, build_tiny_site
 from bench.night import VIEWPORTS
+from bench.options import add_run_options, browser_label, work_dir
 from bench.pg_schema import DEFAULT_URL, fresh_schema, problem
 from bench.process import wait_for_idle
 from bench.redis_server import RedisServer
-from bench.report import print_heading
+from bench.report import print_busy, print_heading
 from bench.sides import scan, vigie_env, write_services
 from bench.worker_pool import WorkerPool
 from bench.workers_report import (
@@ -56,13 +56,10 @@ from bench.workers_report import (
     SINGLE,
     WORKERS,
     Measured,
-    print_busy,
     print_plan,
     print_row,
     print_summary,
 )
-from core.settings import Settings
-from crawler.browser import BrowserNotFound, find_browser
 from vigie.demo.server import SiteServer
 
 
@@ -71,14 +68,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--services", type=int, default=12)
     parser.add_argument("--pages", type=int, default=4, help="pages per service")
     parser.add_argument("--repeat", type=int, default=1, help="run the three paths N times")
-    parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--postgres", default=DEFAULT_URL,
                         help="a PostgreSQL database where the benchmark may create schemas")
-    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per scan")
-    parser.add_argument("--idle-wait", type=float, default=120.0,
-                        help="before each scan, wait up to this many seconds for the machine "
-                             "to be idle (CPU < 20%% over 2 s)")
-    parser.add_argument("--keep", type=Path, help="keep the corpus, logs and data here")
+    add_run_options(parser, timeout_of="scan")
     args = parser.parse_args(argv)
     if min(args.services, args.pages, args.repeat, args.concurrency) < 1:
         parser.error("--services, --pages, --repeat and --concurrency must be at least 1")
@@ -109,7 +101,7 @@ def run_path(path: str, rep: int, work: Path, lists: dict[str, tuple[Path, int]]
         pool = stack.enter_context(WorkerPool(workers, env, work / "workers")) \
             if workers else None
         for kind, (services, expected) in lists.items():
-            print_busy(wait_for_idle(args.idle_wait))
+            print_busy(wait_for_idle(args.idle_wait), "scan")
             before = pool.tasks_logged() if pool else []
             result = scan(services, env, expected, work / kind, args.timeout, side=path,
                           also=pool.pids if pool else ())
@@ -159,10 +151,8 @@ def warm_up(work: Path, tiny: tuple[Path, int], args: argparse.Namespace) -> Non
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        choice = find_browser(Settings.from_env().browser_path)
-    except BrowserNotFound as exc:
-        print(f"bench/workers.py: no browser to measure with: {exc}", file=sys.stderr)
+    browser = browser_label("bench/workers.py")
+    if browser is None:
         return 2
     missing = problem(args.postgres)
     if missing or shutil.which("redis-server") is None:
@@ -170,14 +160,8 @@ def main(argv: list[str] | None = None) -> int:
               "redis-server (apt-get install redis-server)", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    browser = f"{choice.source}: {choice.executable or 'Playwright build'}"
     with contextlib.ExitStack() as stack:
-        if args.keep:
-            base = args.keep.resolve()
-            base.mkdir(parents=True, exist_ok=True)
-        else:
-            base = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="vigie-bench-")))
-        results = measure_all(base, args, browser)
+        results = measure_all(work_dir(stack, args.keep), args, browser)
         print_summary(results, args.services, args.pages)
     failed = [m for m in results
               if m.result.captures != m.result.expected or m.result.details.get("error")]

@@ -8,7 +8,6 @@ import statistics
 from dataclasses import dataclass, field
 
 from bench.night import MACHINES, NIGHT_PAGES, NIGHT_SERVICES, VIEWPORTS, NightModel
-from bench.process import BUSY_LIMIT
 from bench.sides import SideResult
 
 SINGLE, ONE, TWO = "single", "1 worker", "2 workers"
@@ -43,12 +42,6 @@ def print_plan(services: int, pages: int, concurrency: int, repeat: int) -> None
           "before the scans (not timed)")
     print()
     print(TABLE_HEADER)
-
-
-def print_busy(busy: float) -> None:
-    if busy >= BUSY_LIMIT:
-        print(f"     (the machine is busy: {busy:.0f}% CPU before this scan; "
-              "see the 'other' column)", flush=True)
 
 
 def _fmt(value: float | None, spec: str = ".1f") -> str:
@@ -161,10 +154,13 @@ def _print_overhead(results: list[Measured], corpus: dict[str, _Medians],
     if s.wall and w.wall:
         tiny_tasks = [t for m in _of(results, ONE, "tiny") for t in m.tasks]
         task = f"; the task itself {statistics.fmean(tiny_tasks):.2f} s" if tiny_tasks else ""
+        run = (f"; run s {_fmt(s.run_s, '.2f')} and {_fmt(w.run_s, '.2f')} -> "
+               f"{w.run_s - s.run_s:+.2f} s" if s.run_s and w.run_s else "")
         print(f"fixed cost of one task (a service of one tiny page, 2 captures): single process "
               f"{s.wall:.2f} s, through 1 worker {w.wall:.2f} s -> {w.wall - s.wall:+.2f} s"
-              f"{task} (both launch one crawl child and one Chromium: the difference is the "
-              "delivery and the executor's polling)")
+              f"{run}{task} (both paths start one crawl child and one Chromium for it: the "
+              "difference is the task's delivery, lease and closing, and the executor's "
+              "polling)")
 
 
 def model_of(corpus: dict[str, _Medians], services: int, pages: int) -> NightModel | None:

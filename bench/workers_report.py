@@ -74,6 +74,7 @@ class _Medians:
     post: float | None
     cpu_per_capture: float | None
     peak: float | None
+    other: float | None
 
 
 def _medians(ms: list[Measured]) -> _Medians:
@@ -85,7 +86,8 @@ def _medians(ms: list[Measured]) -> _Medians:
         post=_median([m.result.post_s for m in ms]),
         cpu_per_capture=_median([m.result.run.cpu_s / m.result.captures
                                  for m in ms if m.result.captures]),
-        peak=_median([m.result.run.peak_mib for m in ms]))
+        peak=_median([m.result.run.peak_mib for m in ms]),
+        other=_median([m.result.run.other_cpu_s for m in ms]))
 
 
 def _ratio(a: float | None, b: float | None) -> str:
@@ -102,7 +104,7 @@ def print_summary(results: list[Measured], services: int, pages: int) -> None:
     print(f"== captures per second, medians over {runs} run(s): {services} services x {pages} "
           f"pages x {VIEWPORTS} viewports = {captures} captures ==")
     print("path        wall s  capt/s  ratio   run s  capt/s (run)  ratio  after s  "
-          "cpu s/capture  peak MiB")
+          "cpu s/capture  peak MiB  other")
     for path in PATHS:
         m = corpus[path]
         run_rate = captures / m.run_s if m.run_s else None
@@ -111,11 +113,11 @@ def print_summary(results: list[Measured], services: int, pages: int) -> None:
               f"{_ratio(m.rate, base.rate):>5}  {_fmt(m.run_s):>6}  "
               f"{_fmt(run_rate, '.2f'):>12}  {_ratio(run_rate, base_run_rate):>5}  "
               f"{_fmt(m.post):>7}  {_fmt(m.cpu_per_capture, '.2f'):>13}  "
-              f"{_fmt(m.peak, '.0f'):>8}")
+              f"{_fmt(m.peak, '.0f'):>8}  {_fmt(m.other):>5}")
     print("(ratio: against the single-process scan of this run; run s: scan_run started -> "
           "finished, i.e. the crawl until every service scan closed; after s: checks, "
           "indicators and summary in the scan's process; cpu and memory include the workers "
-          "and their Chromium)")
+          "and their Chromium; other: CPU seconds used meanwhile by the rest of the machine)")
     _print_overhead(results, corpus, tiny, services)
     _print_night(corpus, services, pages)
 

@@ -1,4 +1,4 @@
-.PHONY: setup demo test test-fast lint bench
+.PHONY: setup demo test test-fast lint bench bench-workers
 
 setup:
 	bash scripts/bootstrap.sh
@@ -22,3 +22,8 @@ test-fast: lint
 
 bench: setup
 	.venv/bin/python bench/throughput.py
+
+# Celery workers against the single-process scan (needs PostgreSQL and redis-server):
+# captures per second, overhead per service, hours of a night (docs/benchmarks.md)
+bench-workers: setup
+	.venv/bin/python bench/workers.py

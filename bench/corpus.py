@@ -278,3 +278,19 @@ def build_corpus(root: Path, pages: int, seed: int = 20250101) -> Corpus:
     (root / BEHAVIOURS_FILE).write_text(json.dumps(behaviours, indent=1), encoding="utf-8")
     return corpus
 
+
+
+TINY_PAGE = """<!DOCTYPE html>
+<html lang="fr">
+<head><meta charset="utf-8"><title>Démarche minimale - {service}</title></head>
+<body><main><h1>Démarche minimale</h1>
+<p>Une page de quelques centaines d’octets, sans ressource : ce que coûte un service à part
+ses pages.</p></main></body>
+</html>
+"""
+
+
+def build_tiny_site(root: Path) -> None:
+    """One tiny page (``/``) under ``root``: a service scan whose pages cost next to nothing."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "index.html").write_text(TINY_PAGE.format(service=SERVICE), encoding="utf-8")

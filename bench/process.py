@@ -1,15 +1,18 @@
 """Measuring one process tree: wall time, peak summed RSS, CPU, and the machine's other load.
 
 A side runs as a subprocess; a thread samples it and all its descendants (Chromium included)
-every 50 ms with psutil.
+every 50 ms with psutil, and the trees of processes already running that work for it (the
+workers of bench/workers.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import subprocess
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,11 +26,16 @@ BUSY_LIMIT = 20.0  # % CPU over 2 s above which the machine is not idle enough t
 
 
 class TreeSampler(threading.Thread):
-    """Peak of the summed RSS of a process and all its descendants, sampled periodically."""
+    """Peak of the summed RSS of a process and all its descendants, sampled periodically.
 
-    def __init__(self, pid: int, every: float = SAMPLE_EVERY) -> None:
+    ``also``: processes already running whose trees count too; only the CPU they use from now
+    on is counted.
+    """
+
+    def __init__(self, pid: int, every: float = SAMPLE_EVERY, also: Sequence[int] = ()) -> None:
         super().__init__(daemon=True)
         self.proc = psutil.Process(pid)
+        self.also = _processes(also)
         self.every = every
         self.peak_rss = 0
         self.peak_root_rss = 0
@@ -38,6 +46,7 @@ class TreeSampler(threading.Thread):
         self.cpu_seen: dict[tuple[int, float], float] = {}
         self.root_key: tuple[int, float] | None = None
         self.root_trace: list[tuple[float, int]] = []  # (epoch, RSS of the Python process)
+        self.cpu_before = {key: cpu for key, cpu, _rss in _usage(_trees(self.also))}
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -47,29 +56,57 @@ class TreeSampler(threading.Thread):
             except psutil.Error:
                 return
             total = 0
-            for proc in procs:
-                try:
-                    with proc.oneshot():
-                        rss = proc.memory_info().rss
-                        times = proc.cpu_times()
-                        key = (proc.pid, proc.create_time())
-                except psutil.Error:
-                    continue
-                self.cpu_seen[key] = times.user + times.system
-                if proc is self.proc:
+            for key, cpu, rss in _usage(procs):
+                self.cpu_seen[key] = cpu
+                if key[0] == self.proc.pid:
                     self.root_key = key
-                total += rss
-                if proc is self.proc:
                     self.peak_root_rss = max(self.peak_root_rss, rss)
                     self.root_trace.append((time.time(), rss))
+                total += rss
+            also = _trees(self.also)
+            for key, cpu, rss in _usage(also):
+                self.cpu_seen[key] = cpu - self.cpu_before.get(key, 0.0)
+                total += rss
             self.samples += 1
             self.peak_rss = max(self.peak_rss, total)
-            self.peak_procs = max(self.peak_procs, len(procs))
+            self.peak_procs = max(self.peak_procs, len(procs) + len(also))
             self._stop_event.wait(self.every)
 
     def stop(self) -> None:
         self._stop_event.set()
         self.join(5)
+
+
+def _processes(pids: Sequence[int]) -> list[psutil.Process]:
+    out = []
+    for pid in pids:
+        with contextlib.suppress(psutil.Error):
+            out.append(psutil.Process(pid))
+    return out
+
+
+def _trees(roots: Sequence[psutil.Process]) -> list[psutil.Process]:
+    out: list[psutil.Process] = []
+    for root in roots:
+        try:
+            out += [root, *root.children(recursive=True)]
+        except psutil.Error:
+            continue
+    return out
+
+
+def _usage(procs: Sequence[psutil.Process]) -> list[tuple[tuple[int, float], float, int]]:
+    """(pid, start time), user + system CPU seconds and RSS of each process still there."""
+    out = []
+    for proc in procs:
+        try:
+            with proc.oneshot():
+                times = proc.cpu_times()
+                out.append(((proc.pid, proc.create_time()), times.user + times.system,
+                            proc.memory_info().rss))
+        except psutil.Error:
+            continue
+    return out
 
 
 @dataclass
@@ -100,6 +137,19 @@ def _own_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def kill_tree(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a process and all its descendants, and reap it."""
+    try:
+        children = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        children = []
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    proc.kill()
+    proc.wait()
+
+
 def wait_for_idle(max_wait: float, busy_limit: float = BUSY_LIMIT) -> float:
     """Wait (at most max_wait s) until the machine's CPU use over 2 s is below busy_limit %."""
     deadline = time.monotonic() + max_wait
@@ -110,8 +160,10 @@ def wait_for_idle(max_wait: float, busy_limit: float = BUSY_LIMIT) -> float:
         time.sleep(3)
 
 
-def measure(cmd: list[str], env: dict[str, str], timeout: float, logs: Path) -> ProcessRun:
-    """Run ``cmd`` from the repository's root to its end, sampled; its output goes to ``logs``."""
+def measure(cmd: list[str], env: dict[str, str], timeout: float, logs: Path,
+            also: Sequence[int] = ()) -> ProcessRun:
+    """Run ``cmd`` from the repository's root to its end, sampled with the trees of ``also``;
+    its output goes to ``logs``. Stopped with its descendants if anything interrupts it."""
     logs.mkdir(parents=True, exist_ok=True)
     out_path, err_path = logs / "stdout.txt", logs / "stderr.txt"
     with out_path.open("wb") as out, err_path.open("wb") as err:
@@ -119,16 +171,16 @@ def measure(cmd: list[str], env: dict[str, str], timeout: float, logs: Path) -> 
         started_epoch = time.time()
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=ROOT)
-        sampler = TreeSampler(proc.pid)
+        sampler = TreeSampler(proc.pid, also=also)
         sampler.start()
         try:
             returncode = proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            for child in psutil.Process(proc.pid).children(recursive=True):
-                child.kill()
-            proc.kill()
-            proc.wait()
+            kill_tree(proc)
             raise SystemExit(f"timed out after {timeout:g} s: {' '.join(cmd)}") from None
+        except BaseException:  # Ctrl-C, SIGTERM: leave nothing running
+            kill_tree(proc)
+            raise
         finally:
             ended = time.perf_counter()
             ended_epoch = time.time()

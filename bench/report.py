@@ -39,9 +39,9 @@ def print_plan(base_url: str, captures: int, concurrency: int, repeat: int) -> N
     print(TABLE_HEADER)
 
 
-def print_busy(busy: float) -> None:
+def print_busy(busy: float, what: str = "side") -> None:
     if busy >= BUSY_LIMIT:
-        print(f"     (the machine is busy: {busy:.0f}% CPU before this side; "
+        print(f"     (the machine is busy: {busy:.0f}% CPU before this {what}; "
               "see the 'other' column)", flush=True)
 
 

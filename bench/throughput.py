@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 # ``python bench/throughput.py`` puts bench/ on the path, not the repository: add it, so that
@@ -35,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import build_corpus
+from bench.options import add_run_options, browser_label, work_dir
 from bench.process import wait_for_idle
 from bench.report import (
     print_busy,
@@ -45,26 +46,19 @@ from bench.report import (
     print_summary,
 )
 from bench.sides import SideResult, run_baseline, run_vigie
-from core.settings import Settings
-from crawler.browser import BrowserNotFound, find_browser
 from vigie.demo.server import SiteServer
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=50)
-    parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1, help="alternate the sides N times")
     parser.add_argument("--only", choices=["vigie", "baseline"], help="run one side only")
     parser.add_argument("--baseline-extras", default="",
                         help="in-page work added to the baseline, to split the gap: "
                              "collector,locale,screenshot,content, or vigie (Vigie's own "
                              "collect_page + page.content())")
-    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per side")
-    parser.add_argument("--idle-wait", type=float, default=120.0,
-                        help="before each side, wait up to this many seconds for the machine "
-                             "to be idle (CPU < 20%% over 2 s)")
-    parser.add_argument("--keep", type=Path, help="keep the corpus and data in this folder")
+    add_run_options(parser, timeout_of="side")
     args = parser.parse_args(argv)
     if args.pages < 1 or args.concurrency < 1 or args.repeat < 1:
         parser.error("--pages, --concurrency and --repeat must be at least 1")
@@ -82,21 +76,11 @@ def run_side(side: str, urls: list[str], work: Path, server: SiteServer,
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        choice = find_browser(Settings.from_env().browser_path)
-    except BrowserNotFound as exc:
-        print(f"bench/throughput.py: no browser to measure with: {exc}", file=sys.stderr)
+    browser = browser_label("bench/throughput.py")
+    if browser is None:
         return 2
-    browser = f"{choice.source}: {choice.executable or 'Playwright build'}"
-
-    tmp = None
-    if args.keep:
-        base_dir = args.keep.resolve()
-        base_dir.mkdir(parents=True, exist_ok=True)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="vigie-bench-")
-        base_dir = Path(tmp.name)
-    try:
+    with ExitStack() as stack:
+        base_dir = work_dir(stack, args.keep)
         corpus = build_corpus(base_dir / "site", args.pages)
         print_heading(corpus, browser)
         with SiteServer(corpus.root) as server:
@@ -122,9 +106,6 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 1
         return 0
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
 
 
 if __name__ == "__main__":

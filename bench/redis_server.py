@@ -1,4 +1,4 @@
-"""A redis-server of the benchmark's own: a free loopback port, nothing kept on disk."""
+"""A redis-server of our own (benchmarks, tests): a free loopback port, nothing kept on disk."""
 
 from __future__ import annotations
 
@@ -29,6 +29,14 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def start(self) -> RedisServer:
+        """Start it (again, on the same port) and wait until it answers."""
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server not installed (apt-get install redis-server)")
@@ -44,13 +52,12 @@ class RedisServer:
                     return self
             except OSError as exc:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.__exit__(None, None, None)
+                    self.stop()
                     raise RuntimeError(
                         f"redis-server did not start on port {self.port}") from exc
                 time.sleep(0.1)
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def stop(self) -> None:
         if self.proc is not None:
             self.proc.terminate()
             try:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bench.pg_schema import fresh_schema
+from bench.pg_schema import problem as postgres_problem
 from storage.artifacts import ArtifactStore
 from vigie.demo.server import SiteServer
 
@@ -32,13 +33,7 @@ for _name in ("VIGIE_RETRY_VIGIE_FAILURES", "VIGIE_RETRY_SITE_FAILURES"):
 
 
 def _postgres_problem() -> str | None:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_URL.replace("+psycopg", ""), connect_timeout=3):
-            return None
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}".strip()
+    return postgres_problem(PG_URL)
 
 
 @pytest.fixture(scope="session")
@@ -55,18 +50,8 @@ def postgres_url() -> str:
 
 def _schema_url(base: str) -> Iterator[str]:
     """A fresh schema for one test (or one session-scoped scan), dropped afterwards."""
-    import psycopg
-
-    schema = f"vigie_test_{uuid.uuid4().hex[:12]}"
-    plain = base.replace("+psycopg", "")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with fresh_schema(base, prefix="vigie_test") as url:
+        yield url
 
 
 def _database_url(kind: str, tmp: Path, request: pytest.FixtureRequest) -> Iterator[str]:

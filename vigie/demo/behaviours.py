@@ -8,7 +8,8 @@ An optional ``_behaviours.json`` at a site's root maps URL paths to behaviours::
      "/loop-a": {"redirect": "/loop-b", "status": 302},
      "/big.html": {"big_mb": 50},
      "/download.bin": {"download": true},
-     "/slow.html": {"delay": 1.5}}
+     "/slow.html": {"delay": 1.5},
+     "/flux.html": {"endless": true}}
 
 ``delay`` may be combined with any other behaviour (it is applied first) and ``headers`` are
 added to whatever is answered. :data:`MISBEHAVIOURS` lists the others, in the order they are
@@ -203,6 +204,31 @@ def big_page(exchange: Exchange, behaviour: Behaviour, head: bool) -> None:
     exchange.wfile.write(end)
 
 
+def endless(exchange: Exchange, behaviour: Behaviour, head: bool) -> None:
+    """``endless``: a page streamed in chunks that never ends, until the client leaves or
+    the server stops (no length announced: only the reader's budget stops it)."""
+    exchange.close_connection = True
+    exchange.send_response(200)
+    exchange.send_header("Content-Type", "text/html; charset=utf-8")
+    exchange.end_headers()
+    if head:
+        return
+    exchange.wfile.write(
+        b'<!DOCTYPE html>\n<html lang="fr"><head><meta charset="utf-8">'
+        b"<title>Flux sans fin</title></head><body><main><h1>Flux sans fin</h1>\n")
+    line = "<p>Actualité n° {} : la démarche reste disponible.</p>\n"
+    count = 0
+    while not exchange.stopping:
+        try:
+            exchange.wfile.write(line.format(count).encode() * 64)
+            exchange.wfile.flush()
+        except OSError:  # the client left
+            return
+        count += 1
+        if not exchange.sleep(0.05, watch_client=True):
+            return
+
+
 def download(exchange: Exchange, behaviour: Behaviour, head: bool) -> None:
     """``download``: an attachment (``filename``, ``content_type``): the file if it exists,
     else ``size_kb`` (256) of deterministic pseudo-binary content."""
@@ -239,6 +265,7 @@ MISBEHAVIOURS: tuple[Misbehaviour, ...] = (
     Misbehaviour("hang", hang, switch=True),
     Misbehaviour("redirect", redirect),
     Misbehaviour("big_mb", big_page),
+    Misbehaviour("endless", endless, switch=True),
     Misbehaviour("download", download, switch=True),
     Misbehaviour("status", status),
 )

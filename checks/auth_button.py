@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from checks.html import dicts, element_html, quoted_as_code, strings
+from checks.html import IN_CODE, dicts, element_html, html_elements, quoted_as_code, strings
 from checks.inputs import CaptureView, ServiceCaptures
 from checks.model import Evidence, Finding, Outcome
 from checks.registry import check
-from core.capture import Collected, ConnectButton
+from core.capture import Collected, ConnectButton, Link
 from core.text import normalise_text
 from core.urls import host_of
 
@@ -34,18 +34,34 @@ MAX_BUTTONS_AS_EVIDENCE = 10
 
 # Strongest first: what the button says it is beats what lies around it. The bare DSFR
 # ``fr-connect`` class is shared by FranceConnect and ProConnect buttons: weakest.
-STRENGTH = {"brand": 0, "class": 1, "authorize": 2, "text": 3, "image": 4, "help_link": 5,
-            "base_class": 6}
+STRENGTH = {"brand": 0, "class": 1, "authorize": 2, "text": 3, "image": 4, "route": 5,
+            "help_link": 6, "base_class": 7}
 CLICKABLE = frozenset({"a", "button", "input"})
 
-# A button's label starts with the action: « S’identifier avec FranceConnect ». Longer texts
-# that only mention it (« Pour se connecter avec FranceConnect, … ») are prose, not buttons.
+# A button's label is the action and the brand, nothing more: « S’identifier avec
+# FranceConnect », perhaps « (nouvelle fenêtre) ». Texts that go on (« Se connecter avec
+# FranceConnect, c’est désormais possible », « … : pas à pas », an FAQ question) are prose.
 _ACTION = re.compile(
-    r"(?:s'identifier|m'identifier|identifiez-vous|s'authentifier|authentifiez-vous|"
-    r"se connecter|me connecter|je me connecte|connectez-vous|connexion|continuer|acceder) "
-    r"(?:avec|via) (franceconnect ?\+?|france connect ?\+?|proconnect|agentconnect)")
+    r"(?:s'identifier|m'identifier|je m'identifie|identifiez-vous|s'authentifier|"
+    r"authentifiez-vous|se connecter|me connecter|je me connecte|connectez-vous|connexion|"
+    r"continuer|acceder) (?:avec|via) "
+    r"(franceconnect ?\+?|france connect ?\+?|proconnect|agentconnect)"
+    r"(?: ?[-(] ?(?:nouvelle fenetre|ouvre une nouvelle fenetre|lien externe)\)?)?\.?$")
 MAX_LABEL = 80
-_FC_IMAGE = re.compile(r"fcboutons-[\w-]*\.(?:png|svg|jpe?g|gif)$", re.I)
+# Button images FranceConnect handed out before the DSFR: FCboutons-10.png,
+# franceconnect-bouton.svg, fc-btn@2x.png, bouton-franceconnect.png, franceconnect-plus-bouton.svg.
+# A logo (logo-franceconnect.svg, a partner strip) is not a button.
+_FC_IMAGE = re.compile(
+    r"(?:^|[-_])(?:fcboutons?|(?:france-?connect|france_connect|fc)[-_]?(?:plus[-_]?)?"
+    r"(?:bouton|btn|button)|(?:bouton|btn|button)[-_]?(?:france-?connect|fc))"
+    r"[\w@.-]*\.(?:png|svg|jpe?g|gif|webp)$", re.I)
+# The site's own route into FranceConnect: /auth/franceconnect, /users/auth/france_connect,
+# /oauth2/authorization/fc, Connexion.aspx?mode=fc, /connexion/franceconnect-plus.
+_ROUTE_AUTH = frozenset({"auth", "login", "connexion", "oauth", "oauth2", "oidc", "openid",
+                         "sso", "signin", "identification", "authentification", "authorization"})
+_ROUTE_TOKEN = re.compile(r"[/?&=._-]+")
+_LEGACY_XPATH = ("//input[translate(@type, 'IMAGE', 'image') = 'image']"
+                 " | //a//img[@title] | //button//img[@title]")
 
 
 @dataclass(frozen=True)
@@ -94,6 +110,8 @@ def authorize_provider(url: str | None) -> str | None:
         return None
     if _within(host, "franceconnect.gouv.fr") and host != "franceconnect.gouv.fr":
         return FC_PLUS if host == "auth.franceconnect.gouv.fr" else FC
+    if _within(host, "dev-franceconnect.fr"):  # integration platforms, left on live sites too
+        return FC_PLUS if host.startswith(("auth.", "fcp-high.")) else FC
     if any(_within(host, d) for d in ("proconnect.gouv.fr", "agentconnect.gouv.fr")):
         return PRO
     return None
@@ -157,7 +175,40 @@ def _image_signals(srcs: list[str]) -> Iterator[Signal]:
         except ValueError:
             continue
         if _FC_IMAGE.search(name):
-            yield Signal("image", name, FC)
+            yield Signal("image", name, FC_PLUS if "plus" in name.lower() else FC)
+
+
+def route_provider(url: str) -> str | None:
+    """The provider a site's own sign-in route names (``/auth/franceconnect``), or None."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    tokens = [t for t in _ROUTE_TOKEN.split(f"{parts.path}?{parts.query}".lower()) if t]
+    if not _ROUTE_AUTH.intersection(tokens):
+        return None
+    joined = "-".join(tokens)
+    if "proconnect" in joined or "agentconnect" in joined:
+        return PRO
+    if re.search(r"(?:^|-)(?:france-?connect|fc)(?:-?plus)(?:-|$)", joined):
+        return FC_PLUS
+    if re.search(r"(?:^|-)(?:france-?connect|fc)(?:-|$)", joined):
+        return FC
+    return None
+
+
+def _route_signals(link: Link) -> Iterator[Signal]:
+    """A link into the site's own FranceConnect route counts when it names the brand or is a
+    bare image (the legacy button): « Aide FranceConnect » leads to /aide/, not to /auth/."""
+    href = _str(link.get("href"))
+    provider = route_provider(href) if href.startswith(("http:", "https:")) else None
+    if provider is None:
+        return
+    label = " ".join(_str(link.get(k)) for k in ("text", "aria_label", "title"))
+    label += " " + " ".join(strings(link.get("img_alts")))
+    image_only = not _str(link.get("text")).strip() and bool(strings(link.get("img_srcs")))
+    if brand_provider(label) or image_only:
+        yield Signal("route", _short(href), provider)
 
 
 def _str(value: Any) -> str:
@@ -208,7 +259,8 @@ def _candidates(capture: CaptureView, collector: Collected
                    *_class_signals(_str(link.get("classes"))),
                    *_text_signals([link.get("text"), link.get("aria_label"), link.get("title"),
                                    *strings(link.get("img_alts"))]),
-                   *_image_signals(strings(link.get("img_srcs")))]
+                   *_image_signals(strings(link.get("img_srcs"))),
+                   *_route_signals(link)]
         if signals and link.get("selector"):
             buttons.append(Candidate(capture, _str(link.get("selector")), "a", signals))
     for button in dicts(collector.get("buttons")):
@@ -231,7 +283,30 @@ def _candidates(capture: CaptureView, collector: Collected
         # An image outside any link or button illustrates, it does not sign in.
         if signals and selector and any(_nested(c, selector) for c in clickables if c):
             buttons.append(Candidate(capture, selector, "img", signals))
+    buttons += _legacy_html_candidates(capture)
     return buttons, helpers
+
+
+def _legacy_html_candidates(capture: CaptureView) -> list[Candidate]:
+    """What the collector does not list, read from the stored HTML: image inputs
+    (``<input type="image" src="FCboutons-10.png">``, WebForms) and an image's ``title``
+    (« S’identifier avec FranceConnect ») inside a link or button."""
+    out = []
+    for element in html_elements(capture, _LEGACY_XPATH, hint="connect"):
+        selector = element.selector
+        if IN_CODE.search(selector):
+            continue
+        attrs, tag = element.attributes, element.tag
+        if tag == "input":
+            signals = [*_image_signals([attrs.get("src", "")]),
+                       *_text_signals([attrs.get("alt"), attrs.get("title"),
+                                       attrs.get("aria-label")])]
+        else:  # the image's title labels the link or button it is in
+            signals = list(_text_signals([attrs.get("title")]))
+            selector, tag = element.clickable or selector, element.clickable_tag or tag
+        if signals:
+            out.append(Candidate(capture, selector, tag, signals))
+    return out
 
 
 def _nested(outer: str, inner: str) -> bool:
@@ -312,7 +387,7 @@ def _message(providers: list[str], found: list[dict[str, Any]], declared: bool |
 
 @check(
     "auth-button",
-    version=1,
+    version=2,
     title="Bouton FranceConnect, FranceConnect+ ou ProConnect",
     scope="service",
     references=("VDNE:auth", "DSFR:bouton-franceconnect"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -16,6 +17,8 @@ from core.text import normalise_text
 
 MAX_SNIPPET = 600
 _Item = TypeVar("_Item")
+_CSS_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+MAX_PATH_PARTS = 12  # as the collector's cssPath
 # A collector CSS path that goes through a code element.
 IN_CODE = re.compile(r"(?:^|> )(?:pre|code|samp|xmp|kbd)(?::nth-of-type\(\d+\))?(?: >|$)")
 
@@ -66,3 +69,58 @@ def quoted_as_code(element: Mapping[str, Any], code_texts: list[str]) -> bool:
     text = normalise_text(str(element.get("text") or ""))
     return bool(text) and not strings(element.get("img_srcs")) and any(
         text in code for code in code_texts)
+
+
+@dataclass(frozen=True)
+class HtmlElement:
+    """An element of the stored HTML, with the CSS path the collector would give it."""
+
+    tag: str
+    attributes: dict[str, str]
+    selector: str
+    clickable: str | None  # the CSS path of the link or button it is in, if any
+    clickable_tag: str | None  # "a" or "button"
+
+
+def html_elements(capture: CaptureView, xpath: str, *, hint: str | None = None
+                  ) -> list[HtmlElement]:
+    """Elements of the stored HTML the collector does not list (an image input, an image's
+    title). ``hint``: a lowercase string the page must contain, to skip parsing the others."""
+    try:
+        html = capture.html
+        if not html or (hint is not None and hint not in html.lower()):
+            return []
+        tree = _tree(html)
+        found = tree.xpath(xpath)
+    except Exception:  # a page lxml cannot read gives nothing, as a corrupt collector does
+        return []
+    out = []
+    for el in found:
+        if not isinstance(getattr(el, "tag", None), str):
+            continue
+        around = next(iter(el.iterancestors("a", "button")), None)
+        out.append(HtmlElement(el.tag, {str(k): str(v) for k, v in el.attrib.items()},
+                               css_path(tree, el),
+                               css_path(tree, around) if around is not None else None,
+                               around.tag if around is not None else None))
+    return out
+
+
+def css_path(tree: Any, element: Any) -> str:
+    """The collector's ``cssPath`` (crawler/assets/collector.js) for an lxml element: a unique
+    id ends the path, else the tag with ``:nth-of-type`` among same-tag siblings."""
+    parts: list[str] = []
+    while element is not None and isinstance(element.tag, str) and len(parts) < MAX_PATH_PARTS:
+        ident = element.get("id")
+        if ident and _CSS_ID.fullmatch(ident) and tree.xpath("count(//*[@id=$i])", i=ident) == 1:
+            parts.insert(0, "#" + ident)
+            break
+        part = element.tag.lower()
+        parent = element.getparent()
+        if parent is not None:
+            same = [c for c in parent if c.tag == element.tag]
+            if len(same) > 1:
+                part += f":nth-of-type({same.index(element) + 1})"
+        parts.insert(0, part)
+        element = parent
+    return " > ".join(parts)

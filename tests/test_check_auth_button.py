@@ -12,6 +12,7 @@ from checks.auth_button import (
     authorize_provider,
     brand_provider,
     help_provider,
+    route_provider,
     text_provider,
 )
 from checks.model import Finding, Outcome
@@ -199,3 +200,56 @@ def test_registered_as_a_service_check(store: ArtifactStore) -> None:
     findings = evaluate(spec, service([load(store, CHECK, "two-providers")]))
     assert [f.outcome for f in findings] == [Outcome.passed]
     assert set(findings[0].data) <= set(spec.data_keys)
+
+
+@pytest.mark.parametrize(("label", "provider"), [
+    ("S’identifier avec FranceConnect", "franceconnect"),
+    ("Je m’identifie avec FranceConnect+", "franceconnect_plus"),
+    ("Se connecter avec FranceConnect (nouvelle fenêtre)", "franceconnect"),
+    ("S'identifier avec FranceConnect - nouvelle fenêtre", "franceconnect"),
+    # prose that starts like a button: an FAQ question, a help link, a news headline
+    ("Comment s’identifier avec FranceConnect ?", None),
+    ("S’identifier avec FranceConnect : pas à pas", None),
+    ("Se connecter avec FranceConnect, c’est désormais possible", None),
+])
+def test_a_label_is_the_action_and_the_brand_only(label: str, provider: str | None) -> None:
+    assert text_provider(label) == provider
+
+
+@pytest.mark.parametrize(("url", "provider"), [
+    ("https://mairie.test/auth/franceconnect?destination=/compte", "franceconnect"),
+    ("https://cantine.test/oauth2/authorization/fc", "franceconnect"),
+    ("https://x.test/users/auth/france_connect", "franceconnect"),
+    ("https://x.test/teleservices/Connexion.aspx?mode=fc", "franceconnect"),
+    ("https://x.test/connexion/franceconnect-plus", "franceconnect_plus"),
+    ("https://x.test/login/fcplus", "franceconnect_plus"),
+    ("https://x.test/auth/proconnect/callback", "proconnect"),
+    ("https://x.test/aide/franceconnect", None),          # a help page: no sign-in word
+    ("https://x.test/actualites/se-connecter-avec-franceconnect", None),
+    ("https://x.test/login", None),                       # no provider named
+])
+def test_route_provider(url: str, provider: str | None) -> None:
+    assert route_provider(url) == provider
+
+
+@pytest.mark.parametrize(("url", "provider"), [
+    ("https://fcp.integ01.dev-franceconnect.fr/api/v1/authorize?x=1", "franceconnect"),
+    ("https://fcp-low.integ01.dev-franceconnect.fr/api/v2/authorize", "franceconnect"),
+    ("https://fcp-high.integ01.dev-franceconnect.fr/api/v2/authorize", "franceconnect_plus"),
+    ("https://auth.integ01.dev-franceconnect.fr/api/v1/authorize", "franceconnect_plus"),
+])
+def test_integration_platform_endpoints(url: str, provider: str) -> None:
+    assert authorize_provider(url) == provider
+
+
+def test_an_image_title_found_in_the_stored_html_merges_with_its_link(
+        store: ArtifactStore) -> None:
+    finding = run(store, "legacy-img-title")
+    [button] = finding.data["buttons"]
+    assert button["selector"].endswith("> a")  # the link, not its image: one button
+    assert button["signals"] == ["text: S'identifier avec FranceConnect"]
+
+
+def test_a_logo_or_an_illustration_is_not_a_button_image(store: ArtifactStore) -> None:
+    assert run(store, "news-franceconnect").data["buttons"] == []
+    assert run(store, "footer-partner").data["buttons"] == []

@@ -195,7 +195,7 @@ def test_help_links() -> None:
 
 def test_registered_as_a_service_check(store: ArtifactStore) -> None:
     spec = get_check(CHECK)
-    assert spec.scope == "service" and spec.version == 1
+    assert spec.scope == "service" and spec.version == 2
     assert {"providers", "buttons", "declared"} <= set(spec.data_keys)
     findings = evaluate(spec, service([load(store, CHECK, "two-providers")]))
     assert [f.outcome for f in findings] == [Outcome.passed]

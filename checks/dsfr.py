@@ -6,6 +6,11 @@ stylesheet or script loaded (named ``dsfr`` in its URL, or whose first bytes car
 ``/*! DSFR vX.Y.Z`` banner) and a Marianne font face. The best page gives the service's level;
 the version comes from a banner (any page), else from a package path in an asset URL.
 
+A page with the DSFR's styles and components but neither its header nor its footer is
+``partial`` (kind ``components``), not « DSFR utilisé »: the header and footer are the
+mandatory blocks that carry the State's identity, and the circulaire asks for the design
+system as a whole. Other partial pages (a few classes, the font alone) are kind ``traces``.
+
 Every signal comes from the DOM or from loaded assets, never from page text: markup quoted in
 ``<pre>``/``<code>`` (documentation pages) is not in the DOM as elements and never counts.
 """
@@ -68,6 +73,16 @@ class PageSignals:
         if self.score >= DETECTED_SCORE and styled and (self.fr_header or self.fr_footer):
             return "detected"
         return "partial" if self.score > 0 else "not_detected"
+
+    @property
+    def partial_kind(self) -> str | None:
+        """``components``: the DSFR's own styles and components, without its header and
+        footer; ``traces``: any other partial page; None when not partial."""
+        if self.level != "partial":
+            return None
+        components = bool(self.dsfr_assets) and self.fr_classes_count >= FEW_CLASSES
+        return "components" if components and not (self.fr_header or self.fr_footer) \
+            else "traces"
 
     def as_data(self) -> dict[str, Any]:
         return {"fr_header": self.fr_header, "fr_footer": self.fr_footer,
@@ -155,6 +170,11 @@ def _message(level: str, version: str | None, best: PageSignals | None) -> str:
     if level == "detected":
         return ("Le site utilise le Système de design de l’État (DSFR"
                 f"{', version ' + version if version else ''}).")
+    if level == "partial" and best is not None and best.partial_kind == "components":
+        return (f"Le site utilise les styles et {best.fr_classes_count} classes de composants "
+                f"du DSFR{where}, mais ni l’en-tête ni le pied de page de l’État (fr-header, "
+                "fr-footer) : usage partiel, qui ne vaut pas « DSFR utilisé ». À vérifier "
+                "(en-tête fourni par un portail, migration en cours).")
     if level == "partial":
         assert best is not None
         found = [label for label, present in (
@@ -173,7 +193,7 @@ def _message(level: str, version: str | None, best: PageSignals | None) -> str:
 
 @check(
     "dsfr",
-    version=1,
+    version=2,
     title="Utilisation du Système de design de l’État (DSFR)",
     scope="service",
     references=("DSFR", "circulaire-6411-SG"),
@@ -189,6 +209,8 @@ def _message(level: str, version: str | None, best: PageSignals | None) -> str:
         "score": "score of the best page, 0 to 10 (see the outcome rules)",
         "pages_examined": "number of ok captures with collector data",
         "pages_detected": "number of those where the DSFR is detected",
+        "partial_kind": "for level partial: components (DSFR styles and components, no DSFR "
+                        "header or footer) or traces (other partial signals); else None",
     },
 )
 def dsfr_check(inputs: ServiceCaptures) -> Iterator[Finding]:
@@ -200,7 +222,8 @@ def dsfr_check(inputs: ServiceCaptures) -> Iterator[Finding]:
             message="Aucune page du service n’a pu être examinée : l’usage du DSFR reste à "
                     "vérifier.",
             data={"level": None, "version": None, "version_source": None, "versions_seen": [],
-                  "signals": {}, "score": None, "pages_examined": 0, "pages_detected": 0},
+                  "signals": {}, "score": None, "pages_examined": 0, "pages_detected": 0,
+                  "partial_kind": None},
             evidence=[Evidence(kind="url", url=inputs.service.start_url)],
         )
         return
@@ -217,6 +240,7 @@ def dsfr_check(inputs: ServiceCaptures) -> Iterator[Finding]:
         data={"level": level, "version": version, "version_source": source,
               "versions_seen": seen, "signals": best.as_data(), "score": best.score,
               "pages_examined": len(pages),
-              "pages_detected": sum(p.level == "detected" for p in pages)},
+              "pages_detected": sum(p.level == "detected" for p in pages),
+              "partial_kind": best.partial_kind},
         evidence=_evidence(best, pages),
     )

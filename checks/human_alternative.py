@@ -3,9 +3,11 @@ government asks of every essential online procedure.
 
 One finding per service scan, from the public pages captured (contact/help page first). Phone
 numbers are read with ``phonenumbers`` (region FR), short numbers (3939, « 39 49 ») checked
-against its short-number data. Numbers of the Défenseur des droits quoted by an accessibility
-declaration are the Défenseur's, not the service's. Nothing found on public pages is never a
-``fail``: the alternative may be given after login or by mail.
+against its short-number data. Contact means that belong to somebody else
+(``checks.third_party``: the Défenseur des droits and the « Voies de recours » of a
+declaration, legal notices, social networks, search engines and placeholder links, other
+organisations' sites) never count for the service: they stay in ``data``, marked. Nothing
+found on public pages is never a ``fail``: the alternative may be given after login or by mail.
 """
 
 from __future__ import annotations
@@ -20,21 +22,25 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType, shortnumberinfo
 
 from checks.inputs import CaptureView, ServiceCaptures
 from checks.model import Evidence, Finding, Outcome
-from checks.pagetext import (
-    MAX_SNIPPET,
-    PageText,
-    examined_pages,
-    is_declaration_page,
-    is_third_party_url,
-    page_text,
-    third_party_lines,
-)
+from checks.pagetext import MAX_SNIPPET, PageText, examined_pages, is_declaration_page, page_text
 from checks.registry import check
+from checks.third_party import (
+    DEFENSEUR,
+    OTHER_SITE,
+    OWN_CONTACT_LABEL,
+    PLACEHOLDER,
+    known_third_party,
+    line_owner,
+    organisation,
+    placeholder_label,
+    third_party_owners,
+)
 from core.text import normalise_text
 
 REGION = "FR"
 DEFENSEUR_DES_DROITS = "+33969390000"  # 09 69 39 00 00
-THIRD_PARTY_NUMBERS = {DEFENSEUR_DES_DROITS: "Défenseur des droits"}
+THIRD_PARTY_NUMBERS = {DEFENSEUR_DES_DROITS: DEFENSEUR}
+OWN_SITE_KINDS = ("start", "extra")  # the pages the service list names: the service's own site
 _KINDS = {
     PhoneNumberType.FIXED_LINE: "fixed_line", PhoneNumberType.MOBILE: "mobile",
     PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed_line_or_mobile",
@@ -45,7 +51,8 @@ _KINDS = {
 }
 _FAX = re.compile(r"(?:fax|telecopie|telecopieur)\W{0,5}$")
 # A 4-digit short number (3939, « 39 49 », 3646) not inside a longer digit run, an amount or %.
-_SHORT = re.compile(r"(?<![\d,.])(?<!\d )([13]\d) ?(\d{2})(?! ?[\d,.]\d)(?! ?(?:%|€|euros?\b))")
+_SHORT = re.compile(
+    r"(?<![\d,.])(?<!\d )([13]\d) ?(\d{2})(?!\d)(?! ?[\d,.]\d)(?! ?(?:%|€|euros?\b))")
 # A bare 4-digit number is a phone number only after words about calling (« appelez le 3939 »),
 # or alone on its line: « plus de 3000 usagers nous ont contactés » is not one.
 _CALL_WORDS = re.compile(
@@ -149,18 +156,18 @@ def _tel_link(href: str) -> tuple[str, str] | None:
     return None
 
 
-def _phones_on(page: PageText, third: set[int]) -> Iterator[Phone]:
+def _phones_on(page: PageText, third: dict[int, str]) -> Iterator[Phone]:
     for i, line in enumerate(page.norm):
         for number, kind in _line_numbers(line):
-            owner = THIRD_PARTY_NUMBERS.get(number) or (
-                "Défenseur des droits" if i in third else None)
+            owner = THIRD_PARTY_NUMBERS.get(number) or third.get(i)
             yield Phone(number, kind, page.url, owner is None, page.snippet(i), page.capture.id,
                         owner)
     for link in (page.capture.collector or {}).get("links") or []:
         href = str(link.get("href") or "") if isinstance(link, dict) else ""
         found = _tel_link(href) if href.startswith("tel:") else None
         if found:
-            owner = THIRD_PARTY_NUMBERS.get(found[0])
+            owner = THIRD_PARTY_NUMBERS.get(found[0]) or line_owner(
+                page, third, str(link.get("text") or ""))
             yield Phone(found[0], found[1], page.url, owner is None,
                         str(link.get("text") or href)[:MAX_SNIPPET], page.capture.id, owner)
 
@@ -181,28 +188,29 @@ def _hours_of_something_else(line: str) -> bool:
                 or phonenumbers.PhoneNumberMatcher(line, REGION).has_next())
 
 
-def _desk_on(page: PageText, third: set[int]) -> Iterator[dict[str, Any]]:
+def _desk_on(page: PageText, third: dict[int, str]) -> Iterator[dict[str, Any]]:
+    """Desk evidence, each with ``third_party``: None for the service's own."""
     for i, line in enumerate(page.norm):
-        if i in third:
-            continue
         for kind, pattern in DESK_PATTERNS:
             if pattern.search(line) and not (kind == "hours" and _hours_of_something_else(line)):
                 yield {"kind": kind, "page": page.url, "snippet": page.snippet(i),
-                       "capture_id": page.capture.id}
+                       "capture_id": page.capture.id, "third_party": third.get(i)}
 
 
-def _emails_on(page: PageText, third: set[int]) -> Iterator[dict[str, Any]]:
+def _emails_on(page: PageText, third: dict[int, str]) -> Iterator[dict[str, Any]]:
+    """E-mail addresses, each with ``third_party``: None for the service's own."""
     for i, line in enumerate(page.norm):
-        if i not in third:
-            for address in _EMAIL.findall(line):
-                if not is_third_party_url(address):
-                    yield {"address": address.lower(), "page": page.url}
+        for address in _EMAIL.findall(line):
+            yield {"address": address.lower(), "page": page.url,
+                   "third_party": known_third_party(address) or third.get(i)}
     for link in (page.capture.collector or {}).get("links") or []:
         href = str(link.get("href") or "") if isinstance(link, dict) else ""
-        if href.lower().startswith("mailto:") and not is_third_party_url(href):
+        if href.lower().startswith("mailto:"):
             address = href[7:].split("?")[0].strip().lower()
             if address:
-                yield {"address": address, "page": page.url}
+                yield {"address": address, "page": page.url,
+                       "third_party": known_third_party(href) or line_owner(
+                           page, third, str(link.get("text") or ""))}
 
 
 def is_contact_page(capture: CaptureView) -> bool:
@@ -215,17 +223,55 @@ def is_contact_page(capture: CaptureView) -> bool:
     return any(_CONTACT_TITLE.search(normalise_text(t)) for t in titles)
 
 
-def _contact_link(pages: list[PageText]) -> str | None:
+def _contact_links(pages: list[PageText], thirds: dict[str, dict[int, str]],
+                   own_sites: set[str], foreign: set[str]) -> Iterator[dict[str, Any]]:
+    """Links to a contact or help page, each with ``third_party`` (None: the service's own).
+
+    A link is the service's own when it is on one of the service's organisations (registrable
+    domain), or on another domain but labelled as the site's own (« Nous contacter »). Links to
+    the Défenseur des droits are kept whatever their label (« Écrire un message au … »). Every
+    link of a ``foreign`` page (another organisation's, not presented as the service's) is
+    that organisation's."""
     for page in pages:
+        site = organisation(page.url)
         for link in (page.capture.collector or {}).get("links") or []:
             if not isinstance(link, dict):
                 continue
             href = str(link.get("href") or "")
+            text = str(link.get("text") or "")
             label = normalise_text(" ".join(str(link.get(k) or "")
                                             for k in ("text", "aria_label", "title")))
-            if href.startswith("http") and _CONTACT_TEXT.search(label):
-                return href
-    return None
+            known = known_third_party(href)
+            if not href.startswith("http") or not (
+                    _CONTACT_TEXT.search(label) or known == DEFENSEUR):
+                continue
+            owner = known or (PLACEHOLDER if placeholder_label(text) else None) or (
+                f"{OTHER_SITE} ({site})" if page.url in foreign else None) or line_owner(
+                page, thirds[page.url], text)
+            if owner is None and organisation(href) not in own_sites | {site} \
+                    and not OWN_CONTACT_LABEL.search(label):
+                owner = f"{OTHER_SITE} ({organisation(href)})"
+            yield {"means": "contact_page", "value": href, "page": page.url,
+                   "label": text.strip()[:MAX_SNIPPET], "third_party": owner}
+
+
+def _own_sites(inputs: ServiceCaptures) -> set[str]:
+    urls = [inputs.service.start_url] + [c.url for c in inputs.captures
+                                         if c.page_kind in OWN_SITE_KINDS]
+    return {organisation(u) for u in urls if u}
+
+
+def _foreign_pages(pages: list[PageText], thirds: dict[str, dict[int, str]],
+                   own_sites: set[str]) -> set[str]:
+    """URLs of the captured pages of another organisation that no own page presents as the
+    service's contact (an own link to them): all they say is that organisation's."""
+    off_site = {p.url for p in pages if organisation(p.url) not in own_sites}
+    if not off_site:
+        return set()
+    own_links = [link["value"].split("#")[0] for link in _contact_links(
+        [p for p in pages if p.url not in off_site], thirds, own_sites, set())
+        if link["third_party"] is None]
+    return {url for url in off_site if url not in own_links}
 
 
 def _form_on(page: PageText) -> dict[str, Any] | None:
@@ -248,7 +294,7 @@ def _form_on(page: PageText) -> dict[str, Any] | None:
 
 @check(
     "human-alternative",
-    version=1,
+    version=2,
     title="Alternative non numérique : téléphone ou accueil physique",
     scope="service",
     references=("VDNE:contact",),
@@ -260,7 +306,12 @@ def _form_on(page: PageText) -> dict[str, Any] | None:
                   "page (URL), own (false for a third party's), third_party (whose)",
         "desk": "desk evidence: kind (address, hours, guichet, accueil, rendez_vous, "
                 "france_services), page, snippet",
-        "email": "e-mail addresses offered (mailto: links and addresses in text), with page",
+        "email": "the service's e-mail addresses (mailto: links and addresses in text), with "
+                 "page",
+        "third_party_contacts": "contact means quoted for somebody else, never counted: means "
+                                "(contact_page, email, desk), value (URL, address or "
+                                "snippet), page, third_party (whose), and label (links) or "
+                                "kind (desk)",
         "form": "contact form on a contact page (url, selector, action), null if none",
         "pages_searched": "URLs of the pages examined",
     },
@@ -268,31 +319,52 @@ def _form_on(page: PageText) -> dict[str, Any] | None:
 def human_alternative_check(inputs: ServiceCaptures) -> Iterator[Finding]:
     captures = examined_pages(inputs)
     pages = [page_text(c) for c in captures]
+    own_sites = _own_sites(inputs)
+    thirds = {p.url: third_party_owners(p, declaration=is_declaration_page(p.capture),
+                                        legal=p.capture.page_kind == "legal") for p in pages}
+    foreign = _foreign_pages(pages, thirds, own_sites)
+    for page in pages:
+        if page.url in foreign:
+            thirds[page.url] = dict.fromkeys(range(len(page.norm)),
+                                             f"{OTHER_SITE} ({organisation(page.url)})")
     phones: list[Phone] = []
     desk: list[dict[str, Any]] = []
     emails: list[dict[str, Any]] = []
-    form = None
     for page in pages:
-        third = third_party_lines(page, declaration=is_declaration_page(page.capture))
-        if page.capture.page_kind == "legal":
-            # The law requires the publisher's and host's addresses and phones there: they
-            # are not a desk or a line for users.
-            third = set(range(len(page.norm)))
-        phones += _phones_on(page, third)
-        desk += _desk_on(page, third)
-        emails += _emails_on(page, third)
-        if form is None and is_contact_page(page.capture):
-            form = _form_on(page)
-    contact_pages = [p for p in pages if is_contact_page(p.capture)]
+        phones += _phones_on(page, thirds[page.url])
+        desk += _desk_on(page, thirds[page.url])
+        emails += _emails_on(page, thirds[page.url])
+    links = list(_contact_links(pages, thirds, own_sites, foreign))
+    contact_pages = [p for p in pages if is_contact_page(p.capture) and p.url not in foreign]
+    form = next((f for p in contact_pages if (f := _form_on(p))), None)
     phones = _merge(phones)
-    unique_emails = list({e["address"]: e for e in reversed(emails)}.values())[::-1]
+    own_desk = [d for d in desk if d["third_party"] is None]
+    third_party = [{"means": "contact_page", "value": p.url, "page": p.url, "label": "",
+                    "third_party": f"{OTHER_SITE} ({organisation(p.url)})"}
+                   for p in pages if is_contact_page(p.capture) and p not in contact_pages]
+    third_party += _unique([link for link in links if link["third_party"]], "value")
+    third_party += _unique([{"means": "email", "value": e["address"], "page": e["page"],
+                             "third_party": e["third_party"]} for e in emails
+                            if e["third_party"]], "value")
+    third_party += [{"means": "desk", "kind": d["kind"], "value": d["snippet"],
+                     "page": d["page"], "third_party": d["third_party"]}
+                    for d in desk if d["third_party"]]
+    own_links = [link["value"] for link in links if link["third_party"] is None]
     data: dict[str, Any] = {
-        "contact_url": contact_pages[0].url if contact_pages else _contact_link(pages),
+        "contact_url": contact_pages[0].url if contact_pages else next(iter(own_links), None),
         "phones": [p.as_data() for p in phones],
-        "desk": [{k: d[k] for k in ("kind", "page", "snippet")} for d in desk],
-        "email": unique_emails, "form": form, "pages_searched": [p.url for p in pages],
+        "desk": [{k: d[k] for k in ("kind", "page", "snippet")} for d in own_desk],
+        "email": _unique([{"address": e["address"], "page": e["page"]} for e in emails
+                          if not e["third_party"]], "address"),
+        "form": form, "pages_searched": [p.url for p in pages],
+        "third_party_contacts": third_party,
     }
-    yield _judge(pages, phones, desk, data, contact_pages)
+    yield _judge(pages, phones, own_desk, data, contact_pages)
+
+
+def _unique(items: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """The first item for each value of ``key``, in order."""
+    return list({item[key]: item for item in reversed(items)}.values())[::-1]
 
 
 def _judge(pages: list[PageText], phones: list[Phone], desk: list[dict[str, Any]],

@@ -13,7 +13,9 @@ LEVELS = {"detected": "detected", "partial": "partial", "not_detected": "not_det
            checks=(CHECK,), levels=(
                Level("detected", "Oui", "green", "Le DSFR est utilisé (en-tête, pied de page, "
                      "classes et ressources du DSFR)."),
-               Level("partial", "Partiel", "yellow", "Quelques éléments du DSFR seulement."),
+               Level("partial", "Partiel", "yellow", "Quelques éléments du DSFR seulement, ou "
+                     "ses composants sans l’en-tête ni le pied de page de l’État : ce n’est "
+                     "pas « DSFR utilisé »."),
                Level("not_detected", "Non", "red", "Aucun élément du DSFR sur les pages "
                      "visitées."),
            ))
@@ -23,11 +25,15 @@ def dsfr(scan: ScanFindings) -> Result:
         return finding
     d = finding.data
     value = {"level": d.get("level"), "version": d.get("version"), "score": d.get("score"),
-             "pages_examined": d.get("pages_examined"), "pages_detected": d.get("pages_detected")}
+             "pages_examined": d.get("pages_examined"), "pages_detected": d.get("pages_detected"),
+             "partial_kind": d.get("partial_kind")}
     level = LEVELS.get(d.get("level") or "")
     if level is None:
         return Result(NOT_MEASURED, "Aucune page n’a pu être examinée.", [finding], value)
     version = f", version {d['version']}" if d.get("version") else ""
+    if level == "partial" and d.get("partial_kind") == "components":
+        return Result(level, f"Composants et styles du DSFR{version}, sans l’en-tête ni le pied "
+                      "de page de l’État : usage partiel.", [finding], value)
     return Result(level, f"Score {d.get('score')}/10 sur la meilleure page ; DSFR détecté sur "
                   f"{d.get('pages_detected', 0)} page(s) sur {d.get('pages_examined', 0)}"
                   f"{version}.", [finding], value)

@@ -123,5 +123,5 @@ def test_odd_collector_values_do_not_crash(store: ArtifactStore) -> None:
 
 def test_registration() -> None:
     spec = get_check("dsfr")
-    assert spec.scope == "service" and spec.version == 1
+    assert spec.scope == "service" and spec.version == 2
     assert {"level", "version", "signals"} <= set(spec.data_keys)

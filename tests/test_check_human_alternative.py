@@ -11,6 +11,7 @@ from checks.inputs import CaptureView
 from checks.model import Finding, Outcome
 from checks.registry import get_check
 from checks.runner import evaluate
+from checks.third_party import known_third_party, organisation, same_organisation
 from storage.artifacts import ArtifactStore
 from tests import checkkit
 
@@ -134,7 +135,7 @@ def test_chat_hours_are_not_a_desk(store: ArtifactStore) -> None:
 
 def test_runner_finding_uses_only_documented_keys(store: ArtifactStore) -> None:
     spec = get_check(CHECK)
-    assert spec.scope == "service" and spec.version == 1
+    assert spec.scope == "service" and spec.version == 2
     [f] = evaluate(spec, checkkit.service([saved(store, "contact-phone")]))
     assert f.outcome is Outcome.passed and set(f.data) <= set(spec.data_keys)
 
@@ -146,3 +147,92 @@ def test_corrupt_collector_never_raises(store: ArtifactStore) -> None:
     view = checkkit.view(store, {"url": BASE, "page_kind": "contact", "collector": bad})
     [f] = human_alternative_check(checkkit.service([view]))
     assert f.outcome is Outcome.needs_review and f.data["phones"] == []
+
+
+# -- whose contact is it ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("https://permisdeconduire.ants.gouv.fr/demarche", "https://ants.gouv.fr/contact", True),
+    ("https://www.impots.gouv.fr/contact", "https://ants.gouv.fr/", False),  # gouv.fr: suffix
+    ("https://demarches.saint-aubin.fr/", "https://www.saint-aubin.fr/contact", True),
+    ("https://x.github.io/", "https://y.github.io/", False),  # a private suffix, two owners
+    ("http://127.0.0.1:8000/", "http://127.0.0.1:8000/contact", True),
+])
+def test_organisations_are_registrable_domains(a: str, b: str, same: bool) -> None:
+    assert same_organisation(a, b) is same
+
+
+def test_the_public_suffix_list_is_the_bundled_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from checks import third_party
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the public-suffix list must not be fetched")
+
+    third_party._extract.cache_clear()
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    try:
+        assert organisation("https://www.demarches.interieur.gouv.fr/") == "interieur.gouv.fr"
+    finally:
+        third_party._extract.cache_clear()
+
+
+@pytest.mark.parametrize(("href", "owner"), [
+    ("https://formulaire.defenseurdesdroits.fr/", "Défenseur des droits"),
+    ("mailto:delegue@defenseurdesdroits.fr", "Défenseur des droits"),
+    ("https://www.google.com/", "Moteur de recherche (lien provisoire)"),
+    ("https://www.google.fr/search?q=contact", "Moteur de recherche (lien provisoire)"),
+    ("https://fr-fr.facebook.com/mairie", "Réseau social"),
+    ("https://x.com/mairie", "Réseau social"),
+    ("https://www.example.com/contact", "Lien provisoire"),
+    ("https://www.saint-aubin.fr/contact", None),
+])
+def test_known_third_parties(href: str, owner: str | None) -> None:
+    assert known_third_party(href) == owner
+
+
+def test_the_defenseurs_address_is_never_a_desk_on_any_page(store: ArtifactStore) -> None:
+    text = ("Pour tout litige, écrire sans timbre à :\nLibre réponse 71120\n"
+            "75342 Paris CEDEX 07\nNotre accueil : 4 rue de la Gare, 35000 Rennes")
+    [f] = human_alternative_check(checkkit.service([page(store, text, kind="start")]))
+    assert [d["snippet"] for d in f.data["desk"]] == ["Notre accueil : 4 rue de la Gare, "
+                                                      "35000 Rennes"]
+    assert [(t["value"], t["third_party"]) for t in f.data["third_party_contacts"]] == [
+        ("75342 Paris CEDEX 07", "Défenseur des droits")]
+
+
+def test_a_tel_link_in_the_voies_de_recours_is_not_the_services(store: ArtifactStore) -> None:
+    text = ("Déclaration d’accessibilité\nVoies de recours\n"
+            "Contacter le délégué de votre département : 02 99 00 00 00")
+    links = [{"text": "02 99 00 00 00", "href": "tel:+33299000000"}]
+    [f] = human_alternative_check(checkkit.service(
+        [page(store, text, kind="accessibility", links=links)]))
+    assert phones(f)["+33299000000"] == {
+        "number": "+33299000000", "kind": "fixed_line", "page": BASE, "own": False,
+        "third_party": "Voies de recours"}
+    assert f.outcome is Outcome.needs_review
+
+
+def test_a_captured_contact_page_of_another_organisation_is_not_the_services(
+        store: ArtifactStore) -> None:
+    start = page(store, "Bienvenue", kind="start")
+    other = page(store, "Contactez-nous au 01 40 00 00 00", kind="contact",
+                 url="https://www.interieur.gouv.fr/contact")
+    [f] = human_alternative_check(checkkit.service([start, other]))
+    assert f.data["contact_url"] is None
+    assert f.data["third_party_contacts"][0]["third_party"] == "Autre site (interieur.gouv.fr)"
+    assert phones(f)["+33140000000"]["third_party"] == "Autre site (interieur.gouv.fr)"
+    assert f.outcome is Outcome.needs_review
+
+
+def test_an_off_site_contact_page_the_site_links_to_as_its_own_counts(
+        store: ArtifactStore) -> None:
+    links = [{"text": "Nous contacter", "href": "https://aide.cantine-en-ligne.fr/contact"}]
+    start = page(store, "Bienvenue\nNous contacter", kind="start", links=links)
+    desk = page(store, "Appelez-nous au 01 40 00 00 00", kind="contact",
+                url="https://aide.cantine-en-ligne.fr/contact")
+    [f] = human_alternative_check(checkkit.service([start, desk]))
+    assert f.data["contact_url"] == "https://aide.cantine-en-ligne.fr/contact"
+    assert phones(f)["+33140000000"]["own"] is True and f.outcome is Outcome.passed

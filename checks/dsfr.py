@@ -171,10 +171,10 @@ def _message(level: str, version: str | None, best: PageSignals | None) -> str:
         return ("Le site utilise le Système de design de l’État (DSFR"
                 f"{', version ' + version if version else ''}).")
     if level == "partial" and best is not None and best.partial_kind == "components":
-        return (f"Le site utilise les styles et {best.fr_classes_count} classes de composants "
-                f"du DSFR{where}, mais ni l’en-tête ni le pied de page de l’État (fr-header, "
-                "fr-footer) : usage partiel, qui ne vaut pas « DSFR utilisé ». À vérifier "
-                "(en-tête fourni par un portail, migration en cours).")
+        return (f"Le site utilise les styles et les composants du DSFR{where} "
+                f"({best.fr_classes_count} classes fr-*), mais ni l’en-tête ni le pied de page "
+                "de l’État (fr-header, fr-footer) : usage partiel, qui ne vaut pas « DSFR "
+                "utilisé ». À vérifier (en-tête fourni par un portail, migration en cours).")
     if level == "partial":
         assert best is not None
         found = [label for label, present in (

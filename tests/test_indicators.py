@@ -220,6 +220,21 @@ def test_dsfr_levels(level: str | None, expected: str) -> None:
         assert "1.14.4" in result.rationale
 
 
+def test_dsfr_components_without_the_state_header_are_partial_not_used() -> None:
+    # The DSFR's styles and components under a header of the site's own: « Partiel », not « Oui »
+    result = judge("dsfr", finding("dsfr", "needs_review", level="partial", score=5,
+                                   version="1.12.1", pages_examined=2, pages_detected=0,
+                                   partial_kind="components"))
+    assert result.level == "partial"
+    assert get_indicator("dsfr").level(result.level).label == "Partiel"
+    assert result.rationale.startswith("Composants et styles du DSFR, version 1.12.1, sans")
+    assert result.value["partial_kind"] == "components"
+    traces = judge("dsfr", finding("dsfr", "needs_review", level="partial", score=1,
+                                   pages_examined=1, pages_detected=0, partial_kind="traces"))
+    assert (traces.level, traces.rationale) == ("partial", "Score 1/10 sur la meilleure page ; "
+                                                "DSFR détecté sur 0 page(s) sur 1.")
+
+
 @pytest.mark.parametrize(("outcome", "reason", "expected"), [
     ("pass", "ok", "available"), ("fail", "http_error", "unavailable"),
     ("fail", "certificate_expired", "unavailable"), ("needs_review", "plain_http", "degraded"),

@@ -292,7 +292,7 @@ def _legacy_html_candidates(capture: CaptureView) -> list[Candidate]:
     (``<input type="image" src="FCboutons-10.png">``, WebForms) and an image's ``title``
     (« S’identifier avec FranceConnect ») inside a link or button."""
     out = []
-    for element in html_elements(capture, _LEGACY_XPATH, hint="connect"):
+    for element in html_elements(capture, _LEGACY_XPATH, hints=("connect", "fcbouton")):
         selector = element.selector
         if IN_CODE.search(selector):
             continue

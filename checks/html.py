@@ -82,14 +82,19 @@ class HtmlElement:
     clickable_tag: str | None  # "a" or "button"
 
 
-def html_elements(capture: CaptureView, xpath: str, *, hint: str | None = None
+def html_elements(capture: CaptureView, xpath: str, *, hints: tuple[str, ...] = ()
                   ) -> list[HtmlElement]:
     """Elements of the stored HTML the collector does not list (an image input, an image's
-    title). ``hint``: a lowercase string the page must contain, to skip parsing the others."""
+    title). ``hints``: lowercase strings one of which the page must contain, to skip parsing
+    the others."""
     try:
         html = capture.html
-        if not html or (hint is not None and hint not in html.lower()):
+        if not html:
             return []
+        if hints:
+            low = html.lower()
+            if not any(h in low for h in hints):
+                return []
         tree = _tree(html)
         found = tree.xpath(xpath)
     except Exception:  # a page lxml cannot read gives nothing, as a corrupt collector does

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import tldextract
 
 from checks.pagetext import DDD, PageText
 from core.text import normalise_text
 from core.urls import host_of
+
+if TYPE_CHECKING:
+    import tldextract
 
 DEFENSEUR = "Défenseur des droits"
 RECOURSE = "Voies de recours"
@@ -62,7 +64,11 @@ _PLACEHOLDER_LABEL = re.compile(r"^\[.*\]$|^(?:lien|url) (?:vers|du|de)\b")
 
 @functools.cache
 def _extract() -> tldextract.TLDExtract:
-    # suffix_list_urls=(): the snapshot bundled with the pinned release, never the network.
+    # Imported on first use: tldextract pulls in requests, which processes that never read a
+    # page (the CLI, the scheduler) need not load. suffix_list_urls=(): the snapshot bundled
+    # with the pinned release, never the network.
+    import tldextract
+
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None,
                                  include_psl_private_domains=True)
 

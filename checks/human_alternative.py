@@ -399,6 +399,9 @@ def _judge(pages: list[PageText], phones: list[Phone], desk: list[dict[str, Any]
     third = [p for p in phones if not p.own]
     tail = (f" (numéros d’un tiers écartés : {', '.join(p.shown() for p in third)})"
             if third else "")
+    others = list(dict.fromkeys(t["third_party"] for t in data["third_party_contacts"]))
+    if others:
+        tail += f" (coordonnées d’un tiers écartées : {', '.join(others)})"
     if data["form"]:
         evidence.append(Evidence(kind="node", url=data["form"]["url"],
                                  selector=data["form"]["selector"]))

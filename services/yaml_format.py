@@ -7,10 +7,11 @@ its line, and numbers or dates keep the text the user wrote.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.composer import ComposerError
+from yaml.error import Mark
 from yaml.reader import ReaderError
 
 from services.fields import (
@@ -57,6 +58,13 @@ class _Refused(ComposerError):
     """Well-formed YAML that Vigie will not build: the message says why, with its column."""
 
 
+def _refused(event: yaml.Event, message: str) -> _Refused:
+    """`_Refused` at the event, its column put in the message's ``{column}``."""
+    mark = cast("Mark | None", event.start_mark)
+    column = f" (column {mark.column + 1})" if mark is not None else ""
+    return _Refused(None, None, message.format(column=column), mark)
+
+
 class _Loader(yaml.SafeLoader):
     """Safe loader keeping unquoted dates as text (values end up in JSON columns), with
     aliases and nesting bounded."""
@@ -68,14 +76,13 @@ class _Loader(yaml.SafeLoader):
         self.sizes: dict[int, int] = {}  # id(node) -> values in it, aliases expanded
         self.depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             self.count_alias(event)
             return super().compose_node(parent, index)
         if self.depth >= MAX_DEPTH:
-            raise _Refused(None, None, f"values nested more than {MAX_DEPTH} levels deep "
-                           f"(column {event.start_mark.column + 1})", event.start_mark)
+            raise _refused(event, f"values nested more than {MAX_DEPTH} levels deep{{column}}")
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             self.open_anchors.add(anchor)
@@ -87,18 +94,17 @@ class _Loader(yaml.SafeLoader):
             self.open_anchors.discard(anchor)
 
     def count_alias(self, event: yaml.AliasEvent) -> None:
-        column = event.start_mark.column + 1
         if event.anchor in self.open_anchors:
-            raise _Refused(None, None, f"alias *{event.anchor} (column {column}) is inside the "
-                           "value it names: such a value never ends", event.start_mark)
+            raise _refused(event, f"alias *{event.anchor}{{column}} is inside the value it "
+                           "names: such a value never ends")
         node = self.anchors.get(event.anchor)
         if node is None:
             return  # PyYAML reports the undefined alias
         self.aliased_values += self.size(node)
         if self.aliased_values > MAX_ALIASED_VALUES:
-            raise _Refused(None, None, f"alias *{event.anchor} (column {column}) brings the "
-                           f"values repeated through aliases past {MAX_ALIASED_VALUES:,}: "
-                           "write the values out instead", event.start_mark)
+            raise _refused(event, f"alias *{event.anchor}{{column}} brings the values repeated "
+                           f"through aliases past {MAX_ALIASED_VALUES:,}: write the values out "
+                           "instead")
 
     def size(self, node: yaml.Node) -> int:
         """Values in a composed node, counting each alias as the value it repeats."""
@@ -332,7 +338,8 @@ def _unreadable(exc: ReaderError, text: str) -> tuple[int, str, str]:
     position = int(exc.position)
     line = text.count("\n", 0, position) + 1
     column = position - (text.rfind("\n", 0, position) + 1) + 1
-    return line, "yaml", f"the control character U+{exc.character:04X} at column {column}: remove it"
+    message = f"the control character U+{exc.character:04X} at column {column}: remove it"
+    return line, "yaml", message
 
 
 def dump_services_yaml(specs: Iterable[ServiceSpec]) -> str:

@@ -20,8 +20,11 @@ class BrowserChoice:
 
     def launch_options(self, args: tuple[str, ...], sandbox: bool = True) -> dict[str, object]:
         """Playwright's launch options; Chromium's sandbox is on unless ``sandbox`` is False
-        or Vigie runs as root (Chromium refuses to start sandboxed as root)."""
-        options: dict[str, object] = {"headless": True, "args": sandbox_args(args, sandbox)}
+        or Vigie runs as root (Chromium refuses to start sandboxed as root). Playwright adds
+        ``--no-sandbox`` itself unless ``chromium_sandbox`` is set, hence both."""
+        switches = sandbox_args(args, sandbox)
+        options: dict[str, object] = {"headless": True, "args": switches,
+                                      "chromium_sandbox": "--no-sandbox" not in switches}
         if self.executable:
             options["executable_path"] = self.executable
         return options

@@ -200,7 +200,7 @@ def test_serve_lists_no_folder(served: tuple[int, Path], folder: str) -> None:
 def test_serve_sends_the_report_with_its_headers(served: tuple[int, Path]) -> None:
     port, _ = served
     for path in ("/", "/index.html", "/assets/vigie.css"):
-        status, headers, body = get(port, path)
+        status, headers, _ = get(port, path)
         assert status == 200, path
         assert headers["Content-Security-Policy"] == CSP
         assert headers["X-Content-Type-Options"] == "nosniff"

@@ -70,8 +70,11 @@ class Settings:
     database_url: str = ""  # empty: SQLite file inside data_dir
     # Browser: empty means "find one" (crawler.browser.find_browser).
     browser_path: str = ""
+    # Chromium's sandbox confines a renderer that a hostile page took over. Chromium cannot start
+    # it as root, so Vigie adds --no-sandbox when it runs as root (docs/operations.md: run it as
+    # a user of its own); False: always --no-sandbox (containers without user namespaces).
+    browser_sandbox: bool = True
     browser_args: tuple[str, ...] = (
-        "--no-sandbox",
         "--disable-gpu",
         "--disable-background-networking",
         "--disable-component-update",
@@ -176,6 +179,7 @@ ENVIRONMENT = {
     "data_dir": "DATA_DIR",
     "database_url": "DATABASE_URL",
     "browser_path": "BROWSER_PATH",
+    "browser_sandbox": "BROWSER_SANDBOX",
     "navigation_timeout": "NAVIGATION_TIMEOUT",
     "call_timeout": "CALL_TIMEOUT",
     "page_budget": "PAGE_BUDGET",

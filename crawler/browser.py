@@ -18,11 +18,27 @@ class BrowserChoice:
     executable: str | None  # None: let Playwright launch its own build
     source: str  # "configured", "playwright" or "system"
 
-    def launch_options(self, args: tuple[str, ...]) -> dict[str, object]:
-        options: dict[str, object] = {"headless": True, "args": list(args)}
+    def launch_options(self, args: tuple[str, ...], sandbox: bool = True) -> dict[str, object]:
+        """Playwright's launch options; Chromium's sandbox is on unless ``sandbox`` is False
+        or Vigie runs as root (Chromium refuses to start sandboxed as root). Playwright adds
+        ``--no-sandbox`` itself unless ``chromium_sandbox`` is set, hence both."""
+        switches = sandbox_args(args, sandbox)
+        options: dict[str, object] = {"headless": True, "args": switches,
+                                      "chromium_sandbox": "--no-sandbox" not in switches}
         if self.executable:
             options["executable_path"] = self.executable
         return options
+
+
+def running_as_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def sandbox_args(args: tuple[str, ...], sandbox: bool = True) -> list[str]:
+    """``args``, with ``--no-sandbox`` added when the sandbox is off or cannot start."""
+    if (not sandbox or running_as_root()) and "--no-sandbox" not in args:
+        return ["--no-sandbox", *args]
+    return list(args)
 
 
 def playwright_chromium_path() -> str | None:

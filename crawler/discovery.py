@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 from core.text import normalise_text
+from core.urls import MAX_URL_LENGTH, drop_credentials
 
 # Order matters: the first kind whose pattern matches wins.
 KEY_PAGE_PATTERNS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
@@ -36,8 +37,9 @@ KEY_PAGE_PATTERNS: tuple[tuple[str, re.Pattern[str], re.Pattern[str]], ...] = (
 
 
 def canonical(url: str) -> str:
-    """The URL without its fragment: two links to anchors of one page are one page."""
-    return urldefrag(url)[0]
+    """The URL without its fragment (two links to anchors of one page are one page) nor
+    credentials (a page's ``user:password@`` link is not followed with them, nor stored)."""
+    return drop_credentials(urldefrag(url)[0])
 
 
 def same_site(url: str, base: str) -> bool:
@@ -51,7 +53,7 @@ def key_pages(links: Iterable[Mapping[str, Any]], base_url: str) -> list[tuple[s
     seen: set[str] = set()
     for link in links:
         href = str(link.get("href") or "")
-        if not href or not same_site(href, base_url):
+        if not href or len(href) > MAX_URL_LENGTH or not same_site(href, base_url):
             continue
         url = canonical(href)
         if url in seen or url == canonical(base_url):

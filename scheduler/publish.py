@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from reports.site.folder import check_folder
 from storage.context import Storage
 from vigie import app as vigie_app
 
@@ -19,6 +20,7 @@ INDICATORS = "indicateurs"  # indicateurs.csv and indicateurs.json, beside index
 def publish(storage: Storage, run_id: int, out: Path) -> Path:
     """Write the run's report site and indicators export into ``out``; its ``index.html``."""
     out = out.resolve()
+    check_folder(out)  # the swap below replaces the folder: only one Vigie wrote
     out.parent.mkdir(parents=True, exist_ok=True)
     new, old = out.with_name(f".{out.name}.new"), out.with_name(f".{out.name}.old")
     for leftover in (new, old):

@@ -16,6 +16,7 @@ from typing import Any
 
 from core.text import fold_to_ascii
 from services.fields import (
+    check_characters,
     check_duplicates,
     check_jdma_id,
     check_name,
@@ -125,6 +126,8 @@ def _read_header(line: int, cells: list[str], log: IssueLog) -> _Header:
     misspelt: set[str] = set()  # roles of columns reported as typos
     for index, name in enumerate(header.names):
         key = column_key(name)
+        if log.check(check_characters, name, line, f"column {index + 1}") is BAD:
+            continue
         if not name:
             header.unnamed.append(index)
         elif key in first_index:
@@ -219,7 +222,9 @@ class _RowReader:
         if self.text("id"):
             return self.check("id", check_slug), self.column("id")
         if self.text("ref"):
-            ref = self.text("ref")
+            ref = self.check("ref", check_characters)
+            if ref is BAD:
+                return BAD, self.column("ref")
             if not slugify(ref):
                 return self.fail(self.column("ref"), f"cannot make an id from {ref!r}"), ""
             return self.check("ref", check_slug, REF_SLUG_PREFIX + slugify(ref)), self.column("ref")
@@ -241,8 +246,8 @@ class _RowReader:
         rate = self.check("rgaa_rate", check_rate)
         if rate is not None:
             declared["rgaa_rate"] = rate
-        label = self.text("franceconnect")
-        if label:
+        label = self.check("franceconnect", check_optional_text)
+        if label and label is not BAD:
             # The observatory's wording is kept; the flag only where it says yes or no.
             declared["franceconnect_label"] = label
             flag = franceconnect_flag(label)
@@ -252,6 +257,10 @@ class _RowReader:
 
     def extra(self) -> dict[str, Any]:
         extra = {self.header.names[i]: self.cell(i) for i in self.header.extra if self.cell(i)}
+        for name, value in extra.items():
+            if self.log.check(lambda v: check_characters(v, shown=False), value, self.line,
+                              name) is BAD:
+                self.ok = False
         if self.text("ref"):  # the raw reference, which the derived id may have normalised
             extra[self.column("ref")] = self.text("ref")
         return extra

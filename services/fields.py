@@ -16,12 +16,15 @@ from urllib.parse import urlsplit
 
 from core.schedules import normalize, parse_schedule
 from core.text import fold_to_ascii
-from services.issues import Invalid, IssueLog
+from core.urls import MAX_URL_LENGTH, has_credentials
+from services.issues import BIDI_CONTROLS, CONTROL_CHARACTERS, Invalid, IssueLog
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
 _NO_VALUE = {"", "-", "n/a", "na", "nc", "non communiqué", "non renseigné"}
 _TRUE_WORDS = {"oui", "yes", "true", "vrai", "1", "x"}
 _FALSE_WORDS = {"non", "no", "false", "faux", "0"}
+_BIDI_NAMES = {0x202A: "LRE", 0x202B: "RLE", 0x202C: "PDF", 0x202D: "LRO", 0x202E: "RLO",
+               0x2066: "LRI", 0x2067: "RLI", 0x2068: "FSI", 0x2069: "PDI"}
 
 
 def kind(value: Any) -> str:
@@ -64,9 +67,31 @@ def unknown_message(name: str, known: Sequence[str], what: str) -> str:
     return f"unknown {what} (known: {', '.join(known)})"
 
 
+def _character_name(char: str) -> str:
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return f"a lone surrogate U+{code:04X} (broken UTF-16)"
+    if code in _BIDI_NAMES:
+        return f"the bidirectional control U+{code:04X} ({_BIDI_NAMES[code]})"
+    return f"the control character U+{code:04X}"
+
+
+def check_characters(text: str, *, shown: bool = True) -> str:
+    """`text` unless it holds a control character (or, when `shown` as a label or link, a
+    bidirectional control); the message gives the character and its place in the value."""
+    found = CONTROL_CHARACTERS.search(text) or (BIDI_CONTROLS.search(text) if shown else None)
+    if found:
+        why = (" (it changes the order in which text is displayed)"
+               if BIDI_CONTROLS.fullmatch(found.group()) else "")
+        raise Invalid(f"contains {_character_name(found.group())} at character "
+                      f"{found.start() + 1} of the value: remove it{why}")
+    return text
+
+
 def check_slug(value: Any) -> str:
     if not isinstance(value, str):
         raise Invalid(f"must be a string, got {kind(value)}")
+    check_characters(value)
     slug = value.strip()
     if not slug:
         raise Invalid("missing required value")
@@ -86,7 +111,7 @@ def check_name(value: Any) -> str:
         raise Invalid(f"must be a string, got {kind(value)}")
     if not value.strip():
         raise Invalid("must not be empty")
-    return value.strip()
+    return check_characters(value.strip())
 
 
 def check_optional_text(value: Any) -> str | None:
@@ -94,11 +119,12 @@ def check_optional_text(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise Invalid(f"must be a string, got {kind(value)}")
-    return value.strip() or None
+    return check_characters(value.strip()) or None
 
 
 def check_url(value: Any) -> str:
-    """An absolute http(s) URL with a host."""
+    """An absolute http(s) URL with a host, no credentials and at most `MAX_URL_LENGTH`
+    characters. Messages quote the URL (escaped by ``!r``) only once it has no credentials."""
     if value is None:
         raise Invalid("missing required value")
     if not isinstance(value, str):
@@ -106,6 +132,15 @@ def check_url(value: Any) -> str:
     url = value.strip()
     if not url:
         raise Invalid("missing required value")
+    check_characters(url)
+    if has_credentials(url) or "@" in _authority(url):
+        raise Invalid("URL holds a user name or password (user:password@host): remove them; "
+                      "Vigie does not log in, and would show them in its report and exports")
+    if len(url) > MAX_URL_LENGTH:
+        raise Invalid(f"URL of {len(url):,} characters ({url[:60]!r}…): at most "
+                      f"{MAX_URL_LENGTH:,} are accepted")
+    if "\\" in url:
+        raise Invalid(f"malformed URL {url!r}: contains a backslash (browsers read it as '/')")
     if any(ch.isspace() for ch in url):
         raise Invalid(f"malformed URL {url!r}: contains whitespace")
     scheme, sep, rest = url.partition(":")
@@ -117,6 +152,12 @@ def check_url(value: Any) -> str:
         raise Invalid(f"malformed URL {url!r}: expected {scheme}://host/...")
     _check_host(url)
     return url
+
+
+def _authority(url: str) -> str:
+    """What follows ``scheme://`` up to the path, as browsers cut it (``\\`` ends it too)."""
+    rest = url.partition("//")[2]
+    return re.split(r"[/?#\\]", rest, maxsplit=1)[0]
 
 
 def _check_host(url: str) -> None:
@@ -176,7 +217,7 @@ def check_schedule(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise Invalid(f"must be daily, weekly or cron text such as '0 5 * * 1', got {kind(value)}")
-    text = normalize(value)
+    text = normalize(check_characters(value))
     if not text:
         return None
     try:
@@ -203,7 +244,8 @@ def franceconnect_flag(text: str) -> bool | None:
 
 
 def check_json_value(value: Any) -> Any:
-    """Stored in a JSON column: only JSON types (dates, sets, binary must be quoted text)."""
+    """Stored in a JSON column: only JSON types (dates, sets, binary must be quoted text), and
+    text without control characters."""
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError):
@@ -211,7 +253,24 @@ def check_json_value(value: Any) -> Any:
             f"{kind(value)} cannot be stored: use text, numbers, true/false, lists and mappings "
             "(put dates in quotes)"
         ) from None
+    _check_texts(value)
     return value
+
+
+def _check_texts(value: Any, where: str = "") -> None:
+    """Every string of a JSON value (keys too) through `check_characters`, its place named."""
+    if isinstance(value, str):
+        try:
+            check_characters(value, shown=False)
+        except Invalid as exc:
+            raise Invalid(f"{where.lstrip('.')}: {exc}" if where else str(exc)) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_texts(key, where)
+            _check_texts(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_texts(item, f"{where}[{index}]")
 
 
 def check_mapping(value: Any) -> dict[str, Any]:

@@ -7,9 +7,20 @@ nothing (`RegistryError`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+# Characters no service list means to hold. Control characters (C0 but tab and line breaks,
+# DEL, C1): PostgreSQL refuses NUL and the rest garble terminals and reports. Lone surrogates
+# are broken UTF-16 that no database encoding stores.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# Bidirectional embeddings, overrides and isolates: they reorder how a name or URL is displayed
+# (« Trojan Source »). Refused where Vigie shows a value as a label or a link; free text kept
+# in `extra` may hold them (spreadsheets copy them around phone numbers).
+BIDI_CONTROLS = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+_ESCAPED = re.compile(f"{CONTROL_CHARACTERS.pattern}|{BIDI_CONTROLS.pattern}")
 
 
 @dataclass(frozen=True)
@@ -55,7 +66,9 @@ class IssueLog:
         self.issues: list[RegistryIssue] = []
 
     def add(self, line: int, field_name: str, message: str) -> None:
-        self.issues.append(RegistryIssue(self.file, max(line, 1), field_name, message))
+        # A field name is the file's own text (a YAML key, a CSV header): shown escaped.
+        shown = _ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", field_name)
+        self.issues.append(RegistryIssue(self.file, max(line, 1), shown, message))
 
     def check(self, fn: Callable[[Any], Any], value: Any, line: int, field_name: str) -> Any:
         """``fn(value)``, or `BAD` after logging the problem."""

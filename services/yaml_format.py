@@ -7,12 +7,16 @@ its line, and numbers or dates keep the text the user wrote.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import yaml
+from yaml.composer import ComposerError
+from yaml.error import Mark
+from yaml.reader import ReaderError
 
 from services.fields import (
     DECLARED_CHECKS,
+    check_characters,
     check_duplicates,
     check_jdma_id,
     check_json_value,
@@ -43,8 +47,78 @@ SERVICE_FIELDS = (
 REQUIRED_FIELDS = ("id", "name", "start_url")
 
 
+# Aliases (``*name``) may repeat an anchored value, and each repeat may hold aliases: nine
+# lines can stand for a billion values (an « alias bomb »). Values reached through aliases are
+# counted as they are met, before anything is built, and past this count the file is refused.
+MAX_ALIASED_VALUES = 100_000
+MAX_DEPTH = 64  # nesting levels; a service list needs fewer than ten
+
+
+class _Refused(ComposerError):
+    """Well-formed YAML that Vigie will not build: the message says why, with its column."""
+
+
+def _refused(event: yaml.Event, message: str) -> _Refused:
+    """`_Refused` at the event, its column put in the message's ``{column}``."""
+    mark = cast("Mark | None", event.start_mark)
+    column = f" (column {mark.column + 1})" if mark is not None else ""
+    return _Refused(None, None, message.format(column=column), mark)
+
+
 class _Loader(yaml.SafeLoader):
-    """Safe loader keeping unquoted dates as text: values end up in JSON columns."""
+    """Safe loader keeping unquoted dates as text (values end up in JSON columns), with
+    aliases and nesting bounded."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.aliased_values = 0
+        self.open_anchors: set[str] = set()  # anchors of the values being composed
+        self.sizes: dict[int, int] = {}  # id(node) -> values in it, aliases expanded
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            self.count_alias(event)
+            return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:
+            raise _refused(event, f"values nested more than {MAX_DEPTH} levels deep{{column}}")
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            self.open_anchors.add(anchor)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+            self.open_anchors.discard(anchor)
+
+    def count_alias(self, event: yaml.AliasEvent) -> None:
+        if event.anchor in self.open_anchors:
+            raise _refused(event, f"alias *{event.anchor}{{column}} is inside the value it "
+                           "names: such a value never ends")
+        node = self.anchors.get(event.anchor)
+        if node is None:
+            return  # PyYAML reports the undefined alias
+        self.aliased_values += self.size(node)
+        if self.aliased_values > MAX_ALIASED_VALUES:
+            raise _refused(event, f"alias *{event.anchor}{{column}} brings the values repeated "
+                           f"through aliases past {MAX_ALIASED_VALUES:,}: write the values out "
+                           "instead")
+
+    def size(self, node: yaml.Node) -> int:
+        """Values in a composed node, counting each alias as the value it repeats."""
+        known = self.sizes.get(id(node))
+        if known is not None:
+            return known
+        if isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(self.size(item) for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total = 1 + sum(self.size(k) + self.size(v) for k, v in node.value)
+        else:
+            total = 1
+        self.sizes[id(node)] = total
+        return total
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -97,7 +171,8 @@ class _YamlReader:
 
     def key(self, node: yaml.Node) -> str | None:
         if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str":
-            return str(node.value)
+            key = self.log.check(check_characters, str(node.value), _line(node), "field name")
+            return None if key is BAD else key
         self.log.add(_line(node), "service", "field names must be plain text")
         return None
 
@@ -234,10 +309,17 @@ def _yaml_error_line(exc: yaml.YAMLError, text: str) -> int:
 def parse_services_yaml(text: str, file: str = "<yaml>") -> list[ServiceSpec]:
     """Services from YAML text; raises `RegistryError` listing every problem."""
     log = IssueLog(file)
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # reads the whole text: a control character stops it here
+    except ReaderError as exc:
+        log.add(*_unreadable(exc, text))
+        raise log.error() from None
     try:
         try:
             root = loader.get_single_node()
+        except _Refused as exc:
+            log.add(_yaml_error_line(exc, text), "yaml", str(exc.problem))
+            raise log.error() from None
         except yaml.YAMLError as exc:
             problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
             log.add(_yaml_error_line(exc, text), "yaml", f"invalid YAML: {problem}")
@@ -249,6 +331,15 @@ def parse_services_yaml(text: str, file: str = "<yaml>") -> list[ServiceSpec]:
     check_duplicates(reader.ids, log)
     log.raise_if_any()
     return [spec for spec in specs if spec is not None]
+
+
+def _unreadable(exc: ReaderError, text: str) -> tuple[int, str, str]:
+    """(line, field, message) for a character YAML refuses in the text itself."""
+    position = int(exc.position)
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    message = f"the control character U+{exc.character:04X} at column {column}: remove it"
+    return line, "yaml", message
 
 
 def dump_services_yaml(specs: Iterable[ServiceSpec]) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from core.capture import AxeResult, Collected, RedirectHop, Summary, Timings, ToolVersions
 from core.errors import SITE_SIDE_KINDS, ErrorKind
 from core.outcomes import CaptureOutcome, CloseReason
+from core.urls import drop_credentials, drop_credentials_in
 from storage.artifacts import Artifacts
 from storage.models import PageCapture, ServiceScan, utcnow
 
@@ -56,8 +57,27 @@ def start_service_scan(session: Session, service_scan_id: int) -> None:
     scan.started_at = utcnow()
 
 
+def drop_record_credentials(rec: CaptureRecord) -> None:
+    """Drop ``user:password@`` from every URL of the record, in place: a redirect or a link
+    may carry credentials, which Vigie must neither store nor show (the report, the exports
+    and the progress rows read what is stored here). The HTML is kept as the site sent it."""
+    rec.requested_url = drop_credentials(rec.requested_url)
+    rec.final_url = drop_credentials(rec.final_url) if rec.final_url else rec.final_url
+    rec.redirect_chain = [RedirectHop(url=drop_credentials(hop["url"]), status=hop["status"])
+                          for hop in rec.redirect_chain]
+    rec.error = drop_credentials(rec.error) if rec.error else rec.error
+    rec.title = drop_credentials(rec.title) if rec.title else rec.title
+    rec.summary = drop_credentials_in(rec.summary)
+    if rec.axe is not None:
+        rec.axe = drop_credentials_in(rec.axe)
+    if rec.collector is not None:
+        rec.collector = drop_credentials_in(rec.collector)
+
+
 def save_capture(session: Session, artifacts: Artifacts, rec: CaptureRecord) -> PageCapture:
-    """Store one capture and its artifacts, and count it on its service scan."""
+    """Store one capture and its artifacts (credentials dropped from its URLs first), and
+    count it on its service scan."""
+    drop_record_credentials(rec)
     capture = PageCapture(
         service_scan_id=rec.service_scan_id,
         viewport=rec.viewport,

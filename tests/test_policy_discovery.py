@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.text import normalise_text
+from core.urls import drop_credentials, has_credentials
 from crawler.discovery import key_pages
 from crawler.policy import PolicyViolation, check_url, is_allowed
 
@@ -54,3 +55,37 @@ def test_key_pages_by_text_and_path_same_site_only() -> None:
         ("legal", "https://service.gouv.fr/ml"),
         ("sitemap", "https://service.gouv.fr/plan-du-site"),
     ]
+
+
+def test_key_pages_are_followed_without_credentials_nor_overlong_urls() -> None:
+    base = "https://service.gouv.fr/demarche/"
+    links = [
+        # Found on a page: followed, but never with the user name and password it carries.
+        {"text": "Nous contacter", "href": "https://agent:S3cret@service.gouv.fr/contact#f"},
+        {"text": "Accessibilité", "href": "https://service.gouv.fr/accessibilite?"
+                                          + "x=" + "a" * 2000},  # over 2,000: not followed
+        {"text": "Déclaration d’accessibilité", "href": "https://service.gouv.fr/rgaa"},
+    ]
+    assert key_pages(links, base) == [
+        ("contact", "https://service.gouv.fr/contact"),
+        ("accessibility", "https://service.gouv.fr/rgaa"),
+    ]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("http://user:password@host/", "http://host/"),
+    ("https://jean.dupont:p@ss:w@rd@intranet.gouv.fr:8443/a?b=c@d#e",
+     "https://intranet.gouv.fr:8443/a?b=c@d#e"),
+    ("//agent@cdn.service.gouv.fr/app.js", "//cdn.service.gouv.fr/app.js"),
+    ("Erreur net::ERR_ABORTED at https://a:b@x.fr/p; voir https://c:d@y.fr",
+     "Erreur net::ERR_ABORTED at https://x.fr/p; voir https://y.fr"),
+    ("https://x.fr/retour?to=https://a:b@y.fr/", "https://x.fr/retour?to=https://y.fr/"),
+    # Not credentials: an @ in a path, query or mail address; a backslash ends the host.
+    ("https://x.fr/@compte", "https://x.fr/@compte"),
+    ("https://x.fr//a@b", "https://x.fr//a@b"),
+    ("mailto:contact@service.gouv.fr", "mailto:contact@service.gouv.fr"),
+    ("http://x.fr\\@y.fr/", "http://x.fr\\@y.fr/"),
+])
+def test_drop_credentials(text: str, expected: str) -> None:
+    assert drop_credentials(text) == expected
+    assert has_credentials(text) is (text != expected)

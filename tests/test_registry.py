@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from services import (
 from storage.context import Storage
 from storage.db import transaction
 from storage.models import Service
+from tests.conftest import run_vigie
 from vigie.cli.services import services_app
 
 runner = CliRunner()
@@ -288,6 +290,135 @@ BAD_CASES: dict[str, tuple[str, str | bytes, list[tuple[int, str, str]]]] = {
     "wrong-extension": ("r.txt", "services: []\n", [(1, "file", "unsupported file type '.txt'")]),
 }
 
+
+def alias_bomb(levels: int = 9) -> str:
+    """« Billion laughs »: each line repeats the previous one nine times (9**9 values)."""
+    lines = ['      n0: &n0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"      n{i}: &n{i} [{', '.join([f'*n{i - 1}'] * 9)}]" for i in range(1, levels)]
+    return ("services:\n  - id: prefecture-nord\n    name: Préfecture du Nord\n"
+            "    start_url: https://www.nord.gouv.fr/\n    extra:\n" + "\n".join(lines) + "\n")
+
+
+SECRET = "MotDePasse-2024"
+LONG_QUERY = "?recherche=" + "d%C3%A9claration-" * 140  # 2,410 characters after the host
+# Hostile or broken input: control characters (PostgreSQL refuses NUL), bidirectional controls
+# in names and URLs, credentials and overlong URLs, and YAML that costs more than it says.
+BAD_CASES.update({
+    "yaml-nul-in-name": (
+        "r.yaml",
+        'services:\n  - id: caf\n    name: "Caisse d’allocations\\0 familiales"\n'
+        "    start_url: https://www.caf.fr/\n",
+        [(3, "name", "contains the control character U+0000 at character 21 of the value")],
+    ),
+    "yaml-raw-escape-character": (
+        "r.yaml",
+        "services:\n  - id: caf\n    name: Caisse d’allocations \x1b[2J familiales\n"
+        "    start_url: https://www.caf.fr/\n",
+        [(3, "yaml", "the control character U+001B at column 32")],
+    ),
+    "yaml-c1-in-ministry": (
+        "r.yaml",
+        "services:\n  - id: caf\n    name: CAF\n    start_url: https://www.caf.fr/\n"
+        '    ministry: "Ministère des Solidarités\\x9b31m"\n',
+        [(5, "ministry", "the control character U+009B at character 26")],
+    ),
+    "yaml-del-in-extra": (
+        "r.yaml",
+        "services:\n  - id: caf\n    name: CAF\n    start_url: https://www.caf.fr/\n"
+        '    extra: {équipe: "Pôle\\x7fnumérique"}\n',
+        [(5, "extra", "équipe: contains the control character U+007F at character 5")],
+    ),
+    "yaml-lone-surrogate": (
+        "r.yaml",
+        "services:\n  - id: caf\n    name: CAF\n    start_url: https://www.caf.fr/\n"
+        '    administration: "CNAF \\ud800"\n',
+        [(5, "administration", "a lone surrogate U+D800 (broken UTF-16)")],
+    ),
+    "yaml-bidi-override-in-name": (
+        "r.yaml",
+        "services:\n  - id: caf\n    name: \"Allocations \u202efdp.exe\"\n"
+        "    start_url: https://www.caf.fr/\n",
+        [(3, "name", "the bidirectional control U+202E (RLO) at character 13")],
+    ),
+    "yaml-bidi-isolate-in-url": (
+        "r.yaml",
+        "services:\n  - id: caf\n    name: CAF\n    start_url: https://www.caf.fr/\u2066aide\n",
+        [(4, "start_url", "the bidirectional control U+2066 (LRI)")],
+    ),
+    "yaml-control-in-field-name": (
+        "r.yaml",
+        "services:\n  - id: caf\n    name: CAF\n    start_url: https://www.caf.fr/\n"
+        '    "nom\\x07": Caisse\n',
+        [(5, "field name", "the control character U+0007 at character 4")],
+    ),
+    "yaml-credentials-in-start-url": (
+        "r.yaml",
+        "services:\n  - id: intranet-agents\n    name: Portail des agents\n"
+        f"    start_url: http://jdupont:{SECRET}@portail.interieur.gouv.fr/\n",
+        [(4, "start_url", "URL holds a user name or password (user:password@host)")],
+    ),
+    "yaml-credentials-in-extra-url": (
+        "r.yaml",
+        "services:\n  - id: caf\n    name: CAF\n    start_url: https://www.caf.fr/\n"
+        f"    extra_urls: [https://www.caf.fr/aide, 'https://agent:{SECRET}@www.caf.fr/x']\n",
+        [(5, "extra_urls[1]", "holds a user name or password")],
+    ),
+    "yaml-user-name-in-declaration-url": (
+        "r.yaml",
+        "services:\n  - id: caf\n    name: CAF\n    start_url: https://www.caf.fr/\n"
+        "    declared:\n      declaration_url: https://admin@www.caf.fr/accessibilite\n",
+        [(6, "declared.declaration_url", "holds a user name or password")],
+    ),
+    "yaml-url-too-long": (
+        "r.yaml",
+        "services:\n  - id: caf\n    name: CAF\n"
+        f"    start_url: https://www.caf.fr/{LONG_QUERY}\n",
+        [(4, "start_url", f"URL of {19 + len(LONG_QUERY):,} characters")],
+    ),
+    "yaml-alias-bomb": ("bomb.yaml", alias_bomb(), [(11, "yaml", "alias *n4 (column 16) brings "
+                                                    "the values repeated through aliases past")]),
+    "yaml-alias-inside-itself": (
+        "r.yaml",
+        "services:\n  - id: caf\n    name: CAF\n    start_url: https://www.caf.fr/\n"
+        "    extra: &boucle {suite: *boucle}\n",
+        [(5, "yaml", "alias *boucle (column 28) is inside the value it names")],
+    ),
+    "yaml-nested-too-deep": (
+        "r.yaml",
+        "services:\n  - id: caf\n    name: CAF\n    start_url: https://www.caf.fr/\n"
+        f"    extra: {{niveaux: {'[' * 5000}{']' * 5000}}}\n",
+        [(5, "yaml", "values nested more than 64 levels deep")],
+    ),
+    "csv-nul-in-name": (
+        "r.csv",
+        "Ref_Demarche;Nom_Demarche;URL_Demarche\n"
+        "12;Demande d’aide au logement\x00;https://www.caf.fr/\n",
+        [(2, "Nom_Demarche", "the control character U+0000 at character 27")],
+    ),
+    "csv-control-in-kept-column": (
+        "r.csv",
+        "Ref_Demarche;Nom_Demarche;URL_Demarche;Commentaire\n"
+        "12;Aide au logement;https://www.caf.fr/;à revoir\x1b]8;;\n",
+        [(2, "Commentaire", "the control character U+001B at character 9")],
+    ),
+    "csv-control-in-header": (
+        "r.csv",
+        "Ref_Demarche;Nom_Demarche;URL_Demarche;Obser\x08vations\n12;Aide;https://www.caf.fr/;x\n",
+        [(1, "column 4", "the control character U+0008 at character 6")],
+    ),
+    "csv-credentials-in-url": (
+        "r.csv",
+        "Ref_Demarche;Nom_Demarche;URL_Demarche\n"
+        f"12;Aide au logement;https://caf-agent:{SECRET}@www.caf.fr/\n",
+        [(2, "URL_Demarche", "holds a user name or password")],
+    ),
+    "csv-bidi-in-name": (
+        "r.csv",
+        "id,name,start_url\ncaf,\u202bCAF,https://www.caf.fr/\n",
+        [(2, "name", "the bidirectional control U+202B (RLE) at character 1")],
+    ),
+})
+
 ISSUE_LINE = re.compile(r"^(?P<file>.+):(?P<line>\d+): (?P<field>[^:]+): (?P<message>.+)$")
 
 
@@ -320,6 +451,7 @@ def test_bad_registry_is_rejected_with_located_issues(
         assert (got_line, got_field) == (line, field), result.stderr
         assert fragment in message, result.stderr
     assert "nothing imported" in result.stderr
+    assert SECRET not in result.output  # a password is never shown back
     assert by_slug(db_specs()) == by_slug(GOOD_SPECS)
 
 
@@ -514,3 +646,125 @@ def test_yaml_keeps_leading_zeros_and_dates_as_text() -> None:
         "0123",
         {"since": "2024-01-01"},
     )
+
+
+# --- Real-world text stays accepted; hostile text is refused through the real CLI -------------
+
+FRENCH_YAML = """\
+services:
+  - id: aide-logement
+    name: "Demande d’aide au logement\u00a0: simulation"   # typographic apostrophe, NBSP
+    start_url: https://wwwd.caf.fr/wps/portal/caffr/aidesetservices/lesservicesenligne/
+    ministry: &solidarites Ministère des Solidarités et des Familles
+    administration: Caisse nationale des allocations familiales (CNAF)
+    declared:
+      accessibility_status: partiellement conforme
+      franceconnect_label: « Oui, via FranceConnect »
+    extra:
+      note: "Contact\u202f: 3230 (service gratuit + prix d’appel)"   # narrow NBSP
+      téléphone: "\u202a+33 9 69 32 52 52\u202c"   # as spreadsheets copy a phone number
+  - id: prime-activite
+    name: Prime d’activité — Déclaration trimestrielle de ressources
+    start_url: https://www.caf.fr/allocataires/aides-et-demarches/droits-et-prestations/
+    ministry: *solidarites
+"""
+
+FRENCH_CSV = (
+    "Ref_Demarche;Nom_Demarche;URL_Demarche;Nom_Ministere;FranceConnect;Commentaire\r\n"
+    "2051;\"Demande d’aide au logement\r\n(étudiants)\";https://wwwd.caf.fr/;"
+    "Ministère des Solidarités;Oui;\"Délai\u00a0: 2 mois\tà vérifier\"\r\n"
+    "2052;Prime d’activité;https://www.caf.fr/;Ministère des Solidarités;Non;"
+    "Tél.\u202f: \u202a+33 9 69 32 52 52\u202c\r\n"
+)
+
+
+def test_french_text_is_accepted_as_written(tmp_path: Path) -> None:
+    yaml_specs = load_services(write(tmp_path, "caf.yaml", FRENCH_YAML))
+    assert [s.name for s in yaml_specs] == [
+        "Demande d’aide au logement\u00a0: simulation",
+        "Prime d’activité — Déclaration trimestrielle de ressources"]
+    assert yaml_specs[1].ministry == yaml_specs[0].ministry  # a scalar alias still works
+    assert yaml_specs[0].declared["franceconnect_label"] == "« Oui, via FranceConnect »"
+    assert yaml_specs[0].extra == {
+        "note": "Contact\u202f: 3230 (service gratuit + prix d’appel)",
+        "téléphone": "\u202a+33 9 69 32 52 52\u202c"}
+    csv_specs = load_services(write(tmp_path, "caf.csv", FRENCH_CSV))
+    assert csv_specs[0].name == "Demande d’aide au logement\r\n(étudiants)"
+    assert csv_specs[0].extra["Commentaire"] == "Délai\u00a0: 2 mois\tà vérifier"
+    assert csv_specs[1].extra["Commentaire"] == "Tél.\u202f: \u202a+33 9 69 32 52 52\u202c"
+
+
+def _cli_env(tmp_path: Path, database_url: str = "") -> dict[str, str]:
+    return {"VIGIE_DATA_DIR": str(tmp_path / "data"), "VIGIE_DATABASE_URL": database_url}
+
+
+def _stored(tmp_path: Path, database_url: str = "") -> tuple[list[ServiceSpec], int]:
+    """The services and the number of runs in the database the CLI used."""
+    from storage.models import ScanRun
+
+    settings = Settings(data_dir=tmp_path / "data", database_url=database_url)
+    storage = Storage.open(settings, migrate=False)
+    try:
+        with storage.sessions() as session:
+            specs = [ServiceSpec.from_model(row)
+                     for row in session.scalars(select(Service).order_by(Service.slug))]
+            runs = len(session.scalars(select(ScanRun)).all())
+    finally:
+        storage.close()
+    return specs, runs
+
+
+def test_alias_bomb_is_refused_at_once_with_its_line(tmp_path: Path) -> None:
+    bomb = write(tmp_path, "services.yaml", alias_bomb())
+    started = time.perf_counter()
+    with pytest.raises(RegistryError) as raised:
+        load_services(bomb)
+    assert time.perf_counter() - started < 0.5  # was 51 s and 4 GB, then a MemoryError
+    assert [str(i) for i in raised.value.issues] == [
+        f"{bomb}:11: yaml: alias *n4 (column 16) brings the values repeated through aliases "
+        "past 100,000: write the values out instead"]
+
+    good = write(tmp_path, "caf.yaml", FRENCH_YAML)
+    assert run_vigie("services", "import", str(good), env=_cli_env(tmp_path)).returncode == 0
+    result = run_vigie("scan", "--services", str(bomb), env=_cli_env(tmp_path), timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert f"{bomb}:11: yaml: alias *n4 (column 16)" in result.stderr
+    assert "Traceback" not in result.stderr
+    specs, runs = _stored(tmp_path)
+    assert ([s.slug for s in specs], runs) == (["aide-logement", "prime-activite"], 0)
+
+
+def test_credentials_in_a_start_url_are_refused_and_never_shown(tmp_path: Path) -> None:
+    listing = write(tmp_path, "agents.yaml", FRENCH_YAML + (
+        "  - id: portail-agents\n    name: Portail des agents\n"
+        f"    start_url: http://jdupont:{SECRET}@portail.interieur.gouv.fr/\n"))
+    result = run_vigie("scan", "--services", str(listing), env=_cli_env(tmp_path), timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert (f"{listing}:19: start_url: URL holds a user name or password (user:password@host)"
+            in result.stderr)
+    assert SECRET not in result.stdout + result.stderr
+    assert not (tmp_path / "data").exists()  # refused before the database was opened
+
+    assert run_vigie("services", "import", str(write(tmp_path, "caf.yaml", FRENCH_YAML)),
+                     env=_cli_env(tmp_path)).returncode == 0
+    result = run_vigie("services", "import", str(listing), env=_cli_env(tmp_path))
+    assert result.returncode == 2 and "nothing imported" in result.stderr
+    specs, runs = _stored(tmp_path)
+    assert ([s.slug for s in specs], runs) == (["aide-logement", "prime-activite"], 0)
+
+
+def test_nul_in_a_name_is_refused_before_the_database(tmp_path: Path, database_url: str) -> None:
+    """On PostgreSQL, which refuses NUL in text, this was a traceback after « validate: OK »."""
+    env = _cli_env(tmp_path, database_url)
+    assert run_vigie("services", "import", str(write(tmp_path, "caf.yaml", FRENCH_YAML)),
+                     env=env).returncode == 0
+    csv_list = write(tmp_path, "observatoire.csv", FRENCH_CSV.replace(
+        "Prime d’activité", "Prime d’activité\x00"))
+    for command in ("validate", "import"):
+        result = run_vigie("services", command, str(csv_list), env=env)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert (f"{csv_list}:4: Nom_Demarche: contains the control character U+0000 at "
+                "character 17 of the value: remove it") in result.stderr
+        assert "Traceback" not in result.stderr
+    specs, _ = _stored(tmp_path, database_url)
+    assert [s.slug for s in specs] == ["aide-logement", "prime-activite"]

@@ -22,7 +22,7 @@ from storage.captures import (
 from storage.context import SchemaOutOfDate, Storage
 from storage.db import transaction
 from storage.migrate import current_revision, head_revision
-from storage.models import Service, ServiceScan
+from storage.models import PageCapture, Service, ServiceScan
 from storage.runs import create_run
 
 
@@ -151,3 +151,54 @@ def test_processes_that_start_together_on_a_new_database_all_open_it(
     assert [proc.exitcode for proc in procs] == [0, 0, 0, 0]
     with Storage.open(Settings(data_dir=tmp_path / "d", database_url=database_url)) as st:
         assert current_revision(st.engine) == head_revision(st.engine)
+
+
+def test_credentials_met_while_crawling_are_dropped_before_they_are_stored(
+        storage: Storage) -> None:
+    """A redirect or a link may carry ``user:password@``: no row, artifact, export nor progress
+    event keeps it (the page's HTML is kept as the site sent it)."""
+    from core.events import CaptureStored
+    from crawler.recorder import Recorder
+    from vigie import app as vigie_app
+
+    secret = "MotDePasse-2024"
+    landing = f"https://jdupont:{secret}@teleservices.example.fr/connexion?retour=%2Fdossier"
+    with transaction(storage.sessions) as session:
+        svc = _service(session, "teleservices")
+        run_id, targets = create_run(session, [svc.slug], trigger="manual", config={},
+                                     tool_versions={})
+    events: list[object] = []
+    recorder = Recorder(storage, events.append)
+    recorder.save(CaptureRecord(
+        service_scan_id=targets[0].service_scan_id, viewport="desktop", page_kind="contact",
+        requested_url=f"https://agent:{secret}@teleservices.example.fr/contact",
+        outcome=CaptureOutcome.ok, http_status=200, final_url=landing,
+        redirect_chain=[{"url": f"https://agent:{secret}@teleservices.example.fr/contact",
+                         "status": 302}, {"url": landing, "status": 200}],
+        title="Connexion à votre espace",
+        html=b"<!doctype html><html lang='fr'><title>Connexion</title></html>",
+        collector={"url": landing, "title": "Connexion à votre espace", "links": [
+            {"text": "Mon dossier", "href": f"https://u:{secret}@teleservices.example.fr/d"},
+            {"text": "Aide", "href": "https://teleservices.example.fr/aide?courriel=a@b.fr"}]},
+        axe={"url": landing, "violations": [], "incomplete": []},
+        summary={"errors": {"narrow": {"kind": "error", "error_kind": "vigie_error",
+                                       "message": f"page.goto: net::ERR_ABORTED at {landing}"}}},
+    ))
+    document = vigie_app.export(storage, "run", str(run_id), "json").text or ""
+    assert "teleservices.example.fr/connexion?retour=%2Fdossier" in document
+    assert secret not in document and "jdupont" not in document
+    with storage.sessions() as session:
+        capture = session.scalars(select(PageCapture)).one()
+        collector = storage.artifacts.get_json(capture.collector_sha256)
+        axe = storage.artifacts.get_json(capture.axe_sha256)
+        assert capture.requested_url == "https://teleservices.example.fr/contact"
+        assert [hop["url"] for hop in capture.redirect_chain] == [
+            "https://teleservices.example.fr/contact",
+            "https://teleservices.example.fr/connexion?retour=%2Fdossier"]
+        assert secret not in str(capture.summary)
+    assert [link["href"] for link in collector["links"]] == [
+        "https://teleservices.example.fr/d",
+        "https://teleservices.example.fr/aide?courriel=a@b.fr"]  # an @ in a query is kept
+    assert axe["url"] == collector["url"] == capture.final_url
+    assert [e.url for e in events if isinstance(e, CaptureStored)] == [
+        "https://teleservices.example.fr/contact"]

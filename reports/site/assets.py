@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
+from reports.site.folder import ReportFolder
 from storage.artifacts import Artifacts
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
-def copy_static(dest: Path) -> None:
-    """``reports/static`` → ``DIR/assets`` (replaced, so an updated DSFR leaves no stale file)."""
-    if dest.exists():
-        shutil.rmtree(dest)
-    shutil.copytree(STATIC, dest)
+def copy_static(folder: ReportFolder) -> None:
+    """``reports/static`` → ``DIR/assets``; files a previous build copied and this one does not
+    (an updated DSFR) are removed with the folder's other stale files."""
+    folder.copy_tree(STATIC, "assets")
 
 
-def copy_screenshot(artifacts: Artifacts, sha256: str | None, captures_dir: Path
+def copy_screenshot(artifacts: Artifacts, sha256: str | None, folder: ReportFolder
                     ) -> str | None:
     """Copy one screenshot as ``captures/<sha256>.png``; its name, or None when not stored.
 
@@ -27,8 +26,8 @@ def copy_screenshot(artifacts: Artifacts, sha256: str | None, captures_dir: Path
     if not sha256 or not artifacts.exists(sha256, "png"):
         return None
     name = f"{sha256}.png"
-    target = captures_dir / name
-    if not target.exists():
-        captures_dir.mkdir(parents=True, exist_ok=True)
+    target = folder.target(f"captures/{name}")
+    if not target.is_file() or target.is_symlink():
+        target.unlink(missing_ok=True)
         target.write_bytes(artifacts.get(sha256, "png"))
     return name

@@ -28,6 +28,7 @@ from reports.site.assets import copy_screenshot, copy_static
 from reports.site.auditor import AuditorRow, auditor_row, group_by_rgaa
 from reports.site.changes import Changes, compare, level_changes, origin_of
 from reports.site.chart import build_chart
+from reports.site.folder import ReportFolder
 from reports.site.history import HistoryPoint, load_history
 from reports.site.load import (
     RunView,
@@ -112,9 +113,9 @@ def groups_of(services: list[ServiceRow], kind: str) -> list[Group]:
 
 
 class SiteWriter:
-    def __init__(self, storage: Storage, out_dir: Path) -> None:
+    def __init__(self, storage: Storage, folder: ReportFolder) -> None:
         self.storage = storage
-        self.out = out_dir
+        self.folder = folder
         self.env = environment()
         self.specs = all_indicators()
         self.check_titles = {c.id: c.title for c in all_checks()}
@@ -123,16 +124,12 @@ class SiteWriter:
 
     def render(self, template: str, path: str, **context: Any) -> Path:
         depth = path.count("/")
-        target = self.out / path
-        target.parent.mkdir(parents=True, exist_ok=True)
         html = self.env.get_template(template).render(
             root="../" * depth, specs=self.specs, collection_alerts=self.alerts, **context)
-        target.write_text(html, encoding="utf-8")
-        return target
+        return self.folder.write_text(path, html)
 
     def write(self, run_id: int) -> Path:
-        self.out.mkdir(parents=True, exist_ok=True)
-        copy_static(self.out / "assets")
+        copy_static(self.folder)
         with self.storage.sessions() as session:
             self.alerts = collection_alerts(session, now=datetime.now(UTC),
                                             alert_after=self.storage.settings.alert_after)
@@ -170,7 +167,7 @@ class SiteWriter:
         by_id = {c.id: c for c in captures}
         findings = load_findings(session, service.scan_id, by_id)
         screenshots = {c.id: copy_screenshot(self.storage.artifacts, c.screenshot_sha256,
-                                             self.out / "captures") for c in captures}
+                                             self.folder) for c in captures}
         rgaa = group_by_rgaa(findings)
         changes = Changes(previous.run_id if previous else None)
         if previous is not None:
@@ -199,5 +196,12 @@ class SiteWriter:
 
 
 def write_site(storage: Storage, run_id: int, out_dir: Path) -> Path:
-    """Write the report site of a run into ``out_dir``; returns the path of ``index.html``."""
-    return SiteWriter(storage, out_dir).write(run_id)
+    """Write the report site of a run into ``out_dir``; returns the path of ``index.html``.
+
+    ``out_dir`` must be new, empty or a report Vigie wrote (`ReportFolder.claim`, else
+    `ForeignFolder`, before anything is written); files of the previous build that this one
+    does not write are removed, and no other file."""
+    folder = ReportFolder.claim(out_dir)
+    index = SiteWriter(storage, folder).write(run_id)
+    folder.finish()
+    return index

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from functools import partial
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from os import PathLike
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -22,6 +24,11 @@ class ReportHandler(SimpleHTTPRequestHandler):
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
         super().end_headers()
+
+    def list_directory(self, path: str | PathLike[str]) -> None:
+        """No listings: a folder without ``index.html`` is not found, like any missing page
+        (a listing would show every file, including any a user left beside the report)."""
+        self.send_error(HTTPStatus.NOT_FOUND, "File not found")
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # one line per asset would drown the URL printed at start

@@ -18,9 +18,9 @@ from checks.a11y_declaration.rules import (
     reason_fr,
     reference_date,
 )
+from checks.a11y_declaration.source import LINK_PROBLEMS, REASONS, Source, choose_source
 from checks.inputs import CaptureView, ServiceCaptures
 from checks.model import Evidence, Finding, Outcome
-from checks.a11y_declaration.source import LINK_PROBLEMS, REASONS, Source, choose_source
 from checks.pagetext import PageText, examined_pages, page_text
 from checks.registry import check
 

@@ -185,7 +185,7 @@ def _source_note(source: Source, link: dict[str, Any] | None) -> str:
         return ""
     where = REASONS[source.reason]
     if source.section:
-        where += f" « {source.section} »"
+        where = f"section « {source.section} » de cette page"
     note = f" ; déclaration lue sur {source.capture.url} ({where})"
     if link and link.get("problem"):
         status = f" {link['http_status']}" if link["problem"] == "http_error" else ""
@@ -234,7 +234,8 @@ def _with_declaration(source: Source, mentions: list[dict[str, Any]], data: dict
                     f"({decl.text_chars} caractères) : elle n’a pas pu être lue{note}")
     problems = [reason_fr(r) for r in solid] + issues
     problems += mention_problems(mentions)
-    summary = (f"niveau {level or '?'}, taux {decl.rate if decl.rate is not None else '?'} %, "
+    rate = str(decl.rate).replace(".", ",") if decl.rate is not None else "?"
+    summary = (f"niveau {level or '?'}, taux {rate} %, "
                f"date {_iso(reference_date(decl)) or '?'}")
     if problems:
         outcome = Outcome.fail

@@ -121,17 +121,17 @@ def read_non_conformities(page: PageText) -> tuple[list[str], list[dict[str, Any
     ``text``: that line, or the heading's first line of text).
     """
     indices = non_conformity_lines(page)
-    lines = [page.snippet(i) for i in indices]
+    lines = [_shown(page, i) for i in indices]
     criteria: dict[str, dict[str, Any]] = {}
     themes: dict[int, dict[str, Any]] = {}
     for pos, i in enumerate(indices):
         norm = page.norm[i]
-        text = page.snippet(i)
+        text = _shown(page, i)
         is_heading = norm in page.headings
         if is_heading and pos + 1 < len(indices):
             following = indices[pos + 1]
             if page.norm[following] not in page.headings:
-                text = f"{text} — {page.snippet(following)}"
+                text = f"{text} — {_shown(page, following)}"
         for criterion in criteria_in(norm):
             criteria.setdefault(criterion, {"criterion": criterion,
                                             "theme": theme_name(theme_of(criterion)),
@@ -141,6 +141,11 @@ def read_non_conformities(page: PageText) -> tuple[list[str], list[dict[str, Any
             themes.setdefault(theme, {"theme": theme_name(theme), "text": text})
     return (lines, sorted(criteria.values(), key=lambda c: _key(c["criterion"])),
             [themes[n] for n in sorted(themes)])
+
+
+def _shown(page: PageText, index: int) -> str:
+    """A line as shown, its table cells (tab-separated in the rendered text) joined by « – »."""
+    return " – ".join(c.strip() for c in page.snippet(index).split("\t") if c.strip())
 
 
 def _key(criterion: str) -> tuple[int, ...]:

@@ -80,6 +80,7 @@ _DATE_KEYS = {
 _AUDITED_HEADING = re.compile(
     r"pages?\b.*(?:ayant fait l.objet|audite|controle|verifie|evalue|echantillon)|echantillon"
 )
+_RECOURSE_HEADING = re.compile(r"voies? de recours|defenseur des droits")
 _CONTACT_HEADING = re.compile(r"retour d.information|contact|nous (?:ecrire|joindre)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _POSTCODE = re.compile(r"(?<!\d)(?:0[1-9]|[1-8]\d|9[0-8])\d{3}(?!\d) [a-z]")
@@ -278,9 +279,13 @@ def _section(page: PageText, heading: re.Pattern[str]) -> list[int]:
 def _contact_means(page: PageText) -> list[str]:
     """Means of contacting the service offered by the declaration (not the Défenseur's)."""
     third = third_party_lines(page, declaration=True)
-    section = [i for i in _section(page, _CONTACT_HEADING) if i not in third]
-    indices = section or [i for i in range(len(page.norm)) if i not in third]
-    text = "\n".join(page.norm[i] for i in indices)
+    recourse = set(_section(page, _RECOURSE_HEADING))
+    # A line naming the Défenseur outside « Voies de recours » keeps what it says before
+    own = {i: _own_part(page.norm[i]) for i in third
+           if i not in recourse and DDD.search(page.norm[i])}
+    section = _section(page, _CONTACT_HEADING)
+    indices = [i for i in section or range(len(page.norm)) if i not in third or own.get(i)]
+    text = "\n".join(own.get(i) or page.norm[i] for i in indices)
     means: set[str] = set()
     if any(not is_third_party_url(e) for e in _EMAIL.findall(text)):
         means.add("email")
@@ -302,6 +307,18 @@ def _contact_means(page: PageText) -> list[str]:
         elif _CONTACT_LINK.search(label):
             means.add("form" if "formulaire" in label else "contact_link")
     return sorted(means)
+
+
+def _own_part(line: str) -> str:
+    """What a line about the Défenseur des droits says before its first sentence naming it
+    (a declaration written as one paragraph ends with it): the Défenseur's means are not the
+    service's, the sentences before are."""
+    kept: list[str] = []
+    for sentence in _SENTENCE_END.split(line):
+        if DDD.search(sentence):
+            break
+        kept.append(sentence)
+    return " ".join(kept)
 
 
 def _audited_pages(page: PageText) -> list[str]:

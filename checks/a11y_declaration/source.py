@@ -17,7 +17,7 @@ pages; last, the followed link whatever it shows (an unrendered page is judged a
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,10 +27,9 @@ from checks.pagetext import PageText, page_text
 from core.text import normalise_text
 
 FOLLOWED_KIND = "accessibility"
+# A title or h1 that names the declaration (« Accessibilité » alone also titles policy pages)
 _TITLE = re.compile(
-    r"declaration d.? ?accessibilite|^accessibilite(?: numerique| du site)?\b"
-    r"|declaration de conformite|conformite (?:au )?rgaa"
-)
+    r"declaration d.? ?accessibilite|declaration de conformite|conformite (?:au )?rgaa")
 _SECTION_HEADING = re.compile(
     r"declaration d.? ?accessibilite|^(?:\d+\.? ?)?accessibilite(?: numerique| du site"
     r"| des contenus)?\b|declaration de conformite|conformite (?:au )?rgaa|^rgaa\b"
@@ -43,6 +42,12 @@ TEMPLATE_HEADING = re.compile(
     r"|environnement|outils|pages? (?:du site )?ayant fait|echantillon|retour d.information"
     r"|voies? de recours|amelioration et contact|defenseur des droits|plan d.action"
     r"|schema pluriannuel"
+)
+# The parts only a declaration has: two of them make a page one.
+_DECLARATION_PARTS = re.compile(
+    r"etat de conformite|resultats? des tests|contenus? non accessibles?|non[- ]?conformites?"
+    r"|etablissement de (?:cette|la) declaration|pages? (?:du site )?ayant fait"
+    r"|retour d.information et contact|voies? de recours"
 )
 _ABOUT_RGAA = re.compile(r"rgaa|referentiel general d.? ?amelioration")
 
@@ -66,7 +71,7 @@ REASONS = {
     "followed_link": "page de la déclaration liée depuis le site",
     "declaration_title": "page intitulée « Déclaration d’accessibilité »",
     "declaration_content": "page dont le contenu est une déclaration d’accessibilité",
-    "page_section": "section « Accessibilité » d’une autre page",
+    "page_section": "section d’une page sur un autre sujet",
     "followed_link_unconfirmed": "page liée comme déclaration, sans contenu de déclaration lu",
 }
 # What went wrong with the followed link, in French.
@@ -126,7 +131,7 @@ def signals(decl: Declaration, page: PageText, *, titled: bool) -> list[str]:
         out.append("conformance_sentence")
     if decl.rate is not None:
         out.append("rgaa_rate")
-    if sum(bool(TEMPLATE_HEADING.search(h)) for h in page.headings) >= 2:
+    if sum(bool(_DECLARATION_PARTS.search(h)) for h in page.headings) >= 2:
         out.append("template_headings")
     return out
 
@@ -154,6 +159,23 @@ def followed_link(inputs: ServiceCaptures) -> tuple[CaptureView | None, str | No
     return capture, None
 
 
+def _read(capture: CaptureView) -> Source:
+    """The capture read as a declaration: the whole main text when its title names one, else
+    its accessibility section when that section reads as one, else the whole main text."""
+    page = page_text(capture, main_only=True)
+    if _titled(capture):
+        decl = read_declaration(capture, page)
+        return Source(decl, "declaration_title", None, signals(decl, page, titled=True))
+    part = accessibility_section(page)
+    if part is not None:
+        decl = read_declaration(capture, part[1])
+        found = signals(decl, part[1], titled=False)
+        if found:
+            return Source(decl, "page_section", part[0], found)
+    decl = read_declaration(capture, page)
+    return Source(decl, "declaration_content", None, signals(decl, page, titled=False))
+
+
 def choose_source(examined: list[CaptureView], inputs: ServiceCaptures
                   ) -> tuple[Source | None, dict[str, Any] | None]:
     """The page to read the declaration from, and the followed link's record for ``data``
@@ -168,32 +190,26 @@ def choose_source(examined: list[CaptureView], inputs: ServiceCaptures
         is_link = capture.page_kind == FOLLOWED_KIND
         if is_link and problem is not None and link is not None and capture.id == link.id:
             continue  # a redirect to the home page: the home page is read as itself
-        page = page_text(capture, main_only=True)
-        has_title = _titled(capture)
-        decl = read_declaration(capture, page)
-        found = signals(decl, page, titled=has_title)
+        read = _read(capture)
         if is_link:
-            reason = "followed_link" if found else "followed_link_unconfirmed"
-            (confirmed if found else unconfirmed).append(Source(decl, reason, None, found))
-        elif has_title:
-            titled.append(Source(decl, "declaration_title", None, found))
-        elif (part := accessibility_section(page)) is not None and (
-                section_signals := signals(sub := read_declaration(capture, part[1]), part[1],
-                                           titled=False)):
-            sections.append(Source(sub, "page_section", part[0], section_signals))
-        elif found and "title" not in found and (
-                "conformance_sentence" in found or "rgaa_rate" in found):
-            content.append(Source(decl, "declaration_content", None, found))
+            if read.signals:
+                confirmed.append(replace(read, reason="followed_link"))
+            else:
+                unconfirmed.append(replace(read, reason="followed_link_unconfirmed"))
+        elif read.reason == "declaration_title":
+            titled.append(read)
+        elif read.reason == "page_section":
+            sections.append(read)
+        elif {"conformance_sentence", "rgaa_rate"} & set(read.signals):
+            content.append(read)
+    source: Source | None = None
     for group in (confirmed, titled, content, sections, unconfirmed):
         if group:
             source = max(group, key=lambda s: (s.declaration.score, -s.capture.id))
             break
-    else:
-        source = None
     if link is None:
         return source, None
-    if problem is None and (source is None or source.capture.id != link.id) \
-            and source is not None:
+    if problem is None and source is not None and source.capture.id != link.id:
         problem = "not_a_declaration"
     record = {"url": link.requested_url, "final_url": link.url, "http_status": link.http_status,
               "problem": problem}

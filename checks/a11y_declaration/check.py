@@ -1,6 +1,6 @@
 """The registered ``a11y-declaration`` check: one finding per service scan, from the mention
-read on every examined page (:mod:`.mention`) and the richest declaration page (:mod:`.parse`),
-judged by :mod:`.rules`."""
+read on every examined page (:mod:`.mention`) and the declaration wherever it is
+(:mod:`.source`, read by :mod:`.parse`), judged by :mod:`.rules`."""
 
 from __future__ import annotations
 

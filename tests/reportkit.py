@@ -123,7 +123,18 @@ DECLARATIONS = {
                         "declared_on": "2025-01-15", "admissible": True,
                         "admissibility_reasons": [], "consistent": True,
                         "consistency_issues": [],
-                        "declaration_url": "https://totale.example.gouv.fr/accessibilite"}),
+                        "declaration_url": "https://totale.example.gouv.fr/accessibilite",
+                        # its own list: 3.2 (axe invalidates 3.2.1 too), the Scripts theme;
+                        # not 1.1, which axe invalidates (1.1.1)
+                        "non_conformities": ["Critère 3.2 : contraste du pied de page.",
+                                             "Scripts : le menu n’est pas utilisable au "
+                                             "clavier."],
+                        "non_conformity_criteria": [
+                            {"criterion": "3.2", "theme": "Couleurs",
+                             "text": "Critère 3.2 : contraste du pied de page."}],
+                        "non_conformity_themes": [
+                            {"theme": "Scripts",
+                             "text": "Scripts : le menu n’est pas utilisable au clavier."}]}),
     "expiree": ("fail", {"declared_level": "partiellement", "rate": 70,
                          "mention": "partiellement", "declared_on": "2019-05-02",
                          "admissible": False, "admissibility_reasons": ["expired"],
@@ -132,7 +143,12 @@ DECLARATIONS = {
                              "mention": "partiellement", "declared_on": "2025-06-01",
                              "admissible": True, "admissibility_reasons": [],
                              "consistent": False, "consistency_issues": [
-                                 "Taux de 40 % mais niveau « partiellement conforme »"]}),
+                                 "Taux de 40 % mais niveau « partiellement conforme »"],
+                             "non_conformities": ["11.1 – champs sans étiquette"],
+                             "non_conformity_criteria": [
+                                 {"criterion": "11.1", "theme": "Formulaires",
+                                  "text": "11.1 – champs sans étiquette"}],
+                             "non_conformity_themes": []}),
     "absente": ("fail", {"declared_level": None, "rate": None, "mention": None,
                          "admissible": None, "admissibility_reasons": [], "consistent": None,
                          "consistency_issues": []}),

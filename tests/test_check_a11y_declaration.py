@@ -229,3 +229,162 @@ def test_main_mention_on_a_tie_is_the_first_pages_not_a_hash_order(store: Artifa
                       url=f"{BASE}{level}.html") for level in (first, second)]
         [f] = a11y_declaration_check(checkkit.service(views), now=NOW)
         assert f.data["mention"] == first
+
+
+# -- rate phrasings (issue 12) --------------------------------------------------------------------
+
+DECLARATION_HEAD = ("Déclaration d’accessibilité\nLe site est partiellement conforme avec le "
+                    "RGAA 4.1.\n")
+DECLARATION_TAIL = "\nCette déclaration a été établie le 01/07/2025.\nContact : a11y@site.test"
+
+
+def declaration_rate(store: ArtifactStore, body: str) -> dict[str, Any]:
+    view = page(store, DECLARATION_HEAD + body + DECLARATION_TAIL, kind="accessibility",
+                title="Déclaration d’accessibilité")
+    [f] = a11y_declaration_check(checkkit.service([view]), now=NOW)
+    return f.data
+
+
+@pytest.mark.parametrize(("body", "rate"), [
+    ("73% des critères RGAA sont respectés.", 73),
+    ("L’audit révèle que 73\u00a0% des critères du RGAA version 4.1 sont respectés.", 73),
+    ("73\u202f% des critères sont respectés.", 73),
+    ("73\u2009% des critères sont respectés.", 73),
+    ("Le site présente un taux de conformité de 73 %.", 73),
+    ("Taux de conformité global : 73,5 %", 73.5),
+    ("Le taux de conformité au RGAA 4.1 est de 73.45 %.", 73.45),
+    ("Le site respecte 73 % des critères du RGAA.", 73),
+    ("Sur les 106 critères applicables, 73 % sont respectés.", 73),
+    ("Le site est conforme à 73 % au RGAA.", 73),
+    ("Le site est en conformité à hauteur de 73 %.", 73),
+    ("Soit 73 % de conformité au RGAA.", 73),
+    ("73 pour cent des critères sont respectés.", 73),
+    ("L’audit donne un score de 73 %.", 73),
+    ("Taux de conformité\t73 %", 73),                       # one table row
+    ("Taux de conformité :\n73 %", 73),                      # <dt>/<dd>, a Drupal field
+    ("Plateforme\tTaux de conformité\nSite web\t84 %\nApplication mobile\t62 %", 84),
+    ("Version desktop : 84 % des critères respectés ; 62 % des critères sur mobile.", 84),
+    ("Sur l’application mobile, 62 % des critères sont respectés et 84 % sur le site web.", 84),
+    ("Sur le site web, 84 % des critères sont respectés, 62 % sur l’application. "
+     "En moyenne, 73 % des critères sont respectés.", 84),
+])
+def test_rate_phrasings(store: ArtifactStore, body: str, rate: float) -> None:
+    data = declaration_rate(store, body)
+    assert data["rate"] == rate, body
+
+
+def test_platform_rates_and_their_average_are_kept(store: ArtifactStore) -> None:
+    data = declaration_rate(store, "Sur le site web, 84 % des critères sont respectés, 62 % sur "
+                                   "l’application mobile. En moyenne, 73 % des critères sont "
+                                   "respectés.")
+    assert data["platform_rates"] == [{"platform": "site web", "rate": 84},
+                                      {"platform": "application mobile", "rate": 62}]
+    assert data["average_rate"] == 73
+
+
+@pytest.mark.parametrize("body", [
+    "Seules 12 % des pages sont entièrement conformes.",           # percentage of pages
+    "Environ 5 % des images n’ont pas d’alternative.",
+    "12 % des critères ne sont pas respectés.",                     # the complement
+    "27 % des critères sont non conformes.",
+    "Le taux de non-conformité est de 27 %.",
+    "Critères non conformes\t27 %",
+    "Le taux moyen de conformité s’élève à 91 %.",                   # average only
+    "Taux de conformité moyen\t91 %",
+    "Audit du 12/05/2024, 2024-05-12, version 4.1.",                # dates and versions
+    "Disponibilité du service : 99,9 %.",
+    "Nous avons formé 100 % des agents.",
+    "Taux de conformité : non communiqué. 3 % des vidéos sont sous-titrées.",
+])
+def test_rate_traps_are_refused(store: ArtifactStore, body: str) -> None:
+    assert declaration_rate(store, body)["rate"] is None, body
+
+
+# -- the declaration's own non-conformities -------------------------------------------------------
+
+def non_conformities(store: ArtifactStore, lines: list[str], headings: list[dict[str, Any]]
+                     ) -> dict[str, Any]:
+    text = "\n".join(["Déclaration d’accessibilité", "Non-conformités", *lines,
+                      "Dérogations pour charge disproportionnée",
+                      "Les vidéos ne sont pas sous-titrées (critère 4.3)."])
+    collector = {"visible_text": text, "main_text": text, "code_texts": [], "links": [],
+                 "title": "Déclaration d’accessibilité", "forms": [],
+                 "headings": [{"level": 1, "text": "Déclaration d’accessibilité"},
+                              {"level": 2, "text": "Non-conformités"}, *headings,
+                              {"level": 2, "text": "Dérogations pour charge disproportionnée"}]}
+    view = checkkit.view(store, {"url": BASE, "page_kind": "accessibility",
+                                 "collector": collector, "html": "<html></html>"})
+    [f] = a11y_declaration_check(checkkit.service([view]), now=NOW)
+    return f.data
+
+
+def test_criteria_read_from_the_list_not_from_versions_dates_or_phones(
+        store: ArtifactStore) -> None:
+    data = non_conformities(store, [
+        "Critère 1.1 : images sans alternative.",
+        "3.2 – contraste insuffisant (RGAA 4.1, audit du 01.07.2021).",
+        "Le test 11.1.2 n’est pas respecté ; appelez le 01.23.45.67.89.",
+        "Les tableaux 12.50 et 14.2 ne sont pas des critères.",
+        "Critères 7.1 et 7.3 : le menu n’est pas utilisable au clavier.",
+    ], [])
+    assert [c["criterion"] for c in data["non_conformity_criteria"]] == [
+        "1.1", "3.2", "7.1", "7.3", "11.1"]  # not 4.1, 4.3 (a derogation), 12.50, 14.2
+    assert data["non_conformity_criteria"][1] == {
+        "criterion": "3.2", "theme": "Couleurs",
+        "text": "3.2 – contraste insuffisant (RGAA 4.1, audit du 01.07.2021)."}
+    assert len(data["non_conformities"]) == 5
+
+
+def test_themes_named_at_the_start_of_a_line_or_heading(store: ArtifactStore) -> None:
+    data = non_conformities(store, [
+        "Couleurs", "Le texte gris n’est pas assez contrasté.",
+        "- Thématique Liens : liens « Lire la suite » non explicites.",
+        "3. Couleurs : doublon ignoré.",
+        "12. Scripts : le thème 12 n’est pas « Scripts » : ignoré.",
+        "Liens vers des documents PDF non balisés.",        # prose, not a theme
+        "Certaines images n’ont pas d’alternative.",        # prose, not a theme
+        "Formulaires (inscription) : étiquettes absentes.",
+    ], [{"level": 3, "text": "Couleurs"}])
+    assert data["non_conformity_themes"] == [
+        {"theme": "Couleurs", "text": "Couleurs — Le texte gris n’est pas assez contrasté."},
+        {"theme": "Liens", "text": "- Thématique Liens : liens « Lire la suite » non explicites."},
+        {"theme": "Formulaires", "text": "Formulaires (inscription) : étiquettes absentes."},
+    ]
+
+
+def test_a_policy_page_titled_accessibilite_is_not_a_declaration(store: ArtifactStore) -> None:
+    policy = page(store, "Accessibilité numérique\nLe ministère s’engage à rendre ses sites "
+                         "accessibles.\nSchéma pluriannuel\nPlan d’action 2025",
+                  kind="accessibility", url=BASE + "politique", title="Accessibilité numérique")
+    declaration = page(store, DECLARATION_HEAD + "82 % des critères sont respectés."
+                       + DECLARATION_TAIL, kind="start", url=BASE + "a11y",
+                       title="Accessibilité")  # no declaration title: read by its content
+    [f] = a11y_declaration_check(checkkit.service([policy, declaration]), now=NOW)
+    assert f.data["source_url"] == BASE + "a11y"
+    assert f.data["source_reason"] == "declaration_content"
+    assert f.data["followed_link"]["problem"] == "not_a_declaration"
+    assert f.data["rate"] == 82 and "n’est pas une déclaration" in f.message
+
+
+def test_the_followed_link_stays_first_when_it_is_a_declaration(store: ArtifactStore) -> None:
+    richer = page(store, DECLARATION_HEAD + "90 % des critères sont respectés.\nRGAA 4.1\n"
+                  "Mise à jour le 02/07/2025." + DECLARATION_TAIL, url=BASE + "autre",
+                  title="Déclaration d’accessibilité")
+    followed = page(store, DECLARATION_HEAD + "82 % des critères sont respectés."
+                    + DECLARATION_TAIL, kind="accessibility", url=BASE + "a11y",
+                    title="Déclaration d’accessibilité")
+    [f] = a11y_declaration_check(checkkit.service([richer, followed]), now=NOW)
+    assert (f.data["source_url"], f.data["rate"]) == (BASE + "a11y", 82)
+    assert f.data["source_reason"] == "followed_link" and f.data["followed_link"]["problem"] is None
+    assert "lue sur" not in f.message
+
+
+def test_a_redirect_to_the_home_page_is_not_the_declaration(store: ArtifactStore) -> None:
+    home = page(store, "Accueil\nAccessibilité : partiellement conforme", url=BASE)
+    redirected = page(store, "Accueil\nAccessibilité : partiellement conforme",
+                      kind="accessibility", url=BASE, requested_url=BASE + "accessibilite",
+                      redirect_chain=[{"url": BASE + "accessibilite", "status": 301}])
+    [f] = a11y_declaration_check(checkkit.service([home, redirected]), now=NOW)
+    assert f.outcome is Outcome.needs_review  # a link exists, no declaration was examined
+    assert f.data["followed_link"]["problem"] == "redirected_home"
+    assert f.data["source_url"] is None

@@ -347,6 +347,43 @@ def test_auditor_flags(synthetic: Path) -> None:
     assert "Déclaration absente" not in totale and "Déclaration expirée" not in totale
 
 
+def test_auditor_compares_declared_and_invalidated_criteria(synthetic: Path) -> None:
+    tree = page(synthetic / "auditeur.html")
+
+    def table(slug: str, caption: str) -> list[list[str]]:
+        rows = tree.xpath(f"//section[h2[@id='service-{slug}']]//table[caption[starts-with(., "
+                          f"'{caption}')]]//tbody/tr")
+        return [[text(c) for c in r.xpath("./th|./td")] for r in rows]
+
+    def block(slug: str) -> str:
+        return text(tree.xpath(f"//section[h2[@id='service-{slug}']]")[0])
+
+    # « totale » admits 3.2 and the Scripts theme; axe invalidates 1.1.1 and 3.2.1 (run 2)
+    assert table("totale", "Critères RGAA invalidés par les tests automatiques") == [
+        ["1.1", "Images", "1.1.1", "image-alt"]]
+    assert table("totale", "Critères RGAA que la déclaration admet") == [
+        ["3.2", "Couleurs", "Critère 3.2 : contraste du pied de page.", "invalidé : 3.2.1"]]
+    totale = block("totale")
+    assert "Non-conformités non déclarées" in totale and ": 1.1." in totale
+    unchecked = totale.split("Thématiques admises sans preuve automatique")[1]
+    assert "Scripts — « Scripts : le menu n’est pas utilisable au clavier. »" in unchecked
+    # « incoherente » admits 11.1; nothing automated was invalidated there
+    assert table("incoherente", "Critères RGAA que la déclaration admet") == [
+        ["11.1", "Formulaires", "11.1 – champs sans étiquette", "aucun test invalidé"]]
+    assert "Aucune : chaque critère invalidé" in block("incoherente")
+    # no list read: no comparison, no « non déclarées » flag
+    assert "aucune déclaration d’accessibilité n’a été lue" in block("absente")
+    assert "constat d’une version précédente de Vigie" in block("expiree")
+    for slug in ("expiree", "absente"):
+        assert "Comparaison impossible" in block(slug)
+        flags = block(slug).split("Non-conformités déclarées")[0]
+        assert "Non-conformités non déclarées" not in flags
+    summary = tree.xpath("//table[caption[starts-with(., 'Déclarations et tests')]]//tbody/tr")
+    undeclared = {text(r.xpath("./th")[0]): text(r.xpath("./td")[4]) for r in summary}
+    assert undeclared == {"Démarche totale": "1", "Démarche expiree": "—",
+                          "Démarche incoherente": "0", "Démarche absente": "—"}
+
+
 def test_synthetic_site_is_inert(synthetic: Path) -> None:
     assert_inert(synthetic, urls_local_only=False)
     groups = sorted(p.name for p in (synthetic / "filtres").iterdir())

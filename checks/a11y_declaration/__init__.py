@@ -9,7 +9,10 @@ level, offers a contact, shows the global rate and is less than three years old.
 Reading and judging are kept apart:
 
 - :mod:`.mention` reads the mention on each page and the links to the declaration;
+- :mod:`.source` chooses the page (or the section of a page) the declaration is read from:
+  any examined page whose content is a declaration, the followed link first;
 - :mod:`.parse` reads the declaration's facts (level, rates, dates, contact, audited pages);
+- :mod:`.criteria` reads its own list of non-conformities (RGAA criteria and themes);
 - :mod:`.rules` judges them (admissibility, consistency) and owns the French text of each
   admissibility reason, which the ``handicap`` indicator and the report reuse;
 - :mod:`.check` is the registered check: outcome, message, ``data`` and evidence.

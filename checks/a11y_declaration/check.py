@@ -1,6 +1,6 @@
 """The registered ``a11y-declaration`` check: one finding per service scan, from the mention
-read on every examined page (:mod:`.mention`) and the richest declaration page (:mod:`.parse`),
-judged by :mod:`.rules`."""
+read on every examined page (:mod:`.mention`) and the declaration wherever it is
+(:mod:`.source`, read by :mod:`.parse`), judged by :mod:`.rules`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from checks.a11y_declaration.mention import declaration_links, mention_on_page
-from checks.a11y_declaration.parse import Declaration, read_declaration
+from checks.a11y_declaration.parse import Declaration
 from checks.a11y_declaration.rules import (
     admissibility,
     consistency,
@@ -18,9 +18,10 @@ from checks.a11y_declaration.rules import (
     reason_fr,
     reference_date,
 )
+from checks.a11y_declaration.source import LINK_PROBLEMS, REASONS, Source, choose_source
 from checks.inputs import CaptureView, ServiceCaptures
 from checks.model import Evidence, Finding, Outcome
-from checks.pagetext import PageText, examined_pages, is_declaration_page, page_text
+from checks.pagetext import PageText, examined_pages, page_text
 from checks.registry import check
 
 MIN_PAGE_CHARS = 50  # a start page showing less and no link did not render
@@ -79,6 +80,23 @@ CHECK_ID = "a11y-declaration"
                       "≥ 50 % partiellement, < 50 % non); null if undecidable",
         "consistency_issues": "each disagreement found, in French",
         "pages_without_mention": "URLs of examined pages without a valid mention",
+        "platform_rates": "rates stated per platform: platform (as written, normalised), rate",
+        "source_url": "URL of the page the declaration was read from, null if none",
+        "source_reason": "why that page: followed_link, declaration_title, "
+                         "declaration_content, page_section, followed_link_unconfirmed",
+        "source_section": "heading of the section read when the declaration is a part of "
+                          "another page (a legal notice), else null",
+        "source_signals": "what says it is a declaration: title, conformance_sentence, "
+                          "rgaa_rate, template_headings",
+        "followed_link": "the accessibility page the crawler followed: url, final_url, "
+                         "http_status, problem (http_error, capture_failed, redirected_home, "
+                         "not_a_declaration, null); null if none was followed",
+        "non_conformities": "lines listed under « Non-conformités » / « Contenus non "
+                            "accessibles », as shown (first 100)",
+        "non_conformity_criteria": "RGAA criteria that list cites: criterion (e.g. 1.1), "
+                                   "theme, text (the line citing it)",
+        "non_conformity_themes": "RGAA themes that list names at the start of a line or "
+                                 "heading: theme (e.g. Couleurs), text",
     },
 )
 def a11y_declaration_check(inputs: ServiceCaptures,
@@ -100,6 +118,9 @@ def a11y_declaration_check(inputs: ServiceCaptures,
         "updated_on": None, "audit_date": None, "audited_pages": [], "contact_means": [],
         "defenseur_des_droits": None, "reference_date": None, "admissible": None,
         "admissibility_reasons": [], "consistent": None, "consistency_issues": [],
+        "platform_rates": [], "source_url": None, "source_reason": None,
+        "source_section": None, "source_signals": [], "followed_link": None,
+        "non_conformities": [], "non_conformity_criteria": [], "non_conformity_themes": [],
     }
     if not captures:
         yield Finding(
@@ -109,12 +130,11 @@ def a11y_declaration_check(inputs: ServiceCaptures,
             evidence=[Evidence(kind="url", url=c.url, extra={"outcome": c.outcome})
                       for c in inputs.captures])
         return
-    declarations = [read_declaration(c) for c in captures if is_declaration_page(c)]
-    if not declarations:
+    source, data["followed_link"] = choose_source(captures, inputs)
+    if source is None:
         yield _without_declaration(inputs, captures, pages, mentions, data)
         return
-    decl = max(declarations, key=lambda d: (d.score, -d.capture.id))
-    yield _with_declaration(decl, mentions, data, now)
+    yield _with_declaration(source, mentions, data, now)
 
 
 def _rendered(page: PageText) -> bool:
@@ -159,8 +179,23 @@ def _today(decl: Declaration, now: datetime | Callable[[], datetime] | None) -> 
     return (decl.capture.captured_at or utc_now()).date()
 
 
-def _with_declaration(decl: Declaration, mentions: list[dict[str, Any]], data: dict[str, Any],
+def _source_note(source: Source, link: dict[str, Any] | None) -> str:
+    """Where the declaration was read, in French, when it is not simply the followed link."""
+    if source.reason == "followed_link":
+        return ""
+    where = REASONS[source.reason]
+    if source.section:
+        where = f"section « {source.section} » de cette page"
+    note = f" ; déclaration lue sur {source.capture.url} ({where})"
+    if link and link.get("problem"):
+        status = f" {link['http_status']}" if link["problem"] == "http_error" else ""
+        note += f" : le lien suivi ({link['url']}) {LINK_PROBLEMS[link['problem']]}{status}"
+    return note
+
+
+def _with_declaration(source: Source, mentions: list[dict[str, Any]], data: dict[str, Any],
                       now: datetime | Callable[[], datetime] | None) -> Finding:
+    decl = source.declaration
     today = _today(decl, now)
     level = decl.level or data["mention"]
     solid, uncertain = admissibility(decl, level, today)
@@ -175,8 +210,14 @@ def _with_declaration(decl: Declaration, mentions: list[dict[str, Any]], data: d
         "contact_means": decl.contact_means, "defenseur_des_droits": decl.defenseur_des_droits,
         "reference_date": today.isoformat(), "admissible": not (solid or uncertain),
         "admissibility_reasons": solid + uncertain, "consistent": consistent,
-        "consistency_issues": issues,
+        "consistency_issues": issues, "platform_rates": decl.platform_rates,
+        "source_url": decl.capture.url, "source_reason": source.reason,
+        "source_section": source.section, "source_signals": source.signals,
+        "non_conformities": decl.non_conformities,
+        "non_conformity_criteria": decl.non_conformity_criteria,
+        "non_conformity_themes": decl.non_conformity_themes,
     })
+    note = _source_note(source, data["followed_link"])
     evidence = [Evidence(kind="url", url=decl.capture.url)]
     for snippet, what in ((decl.level_snippet, "conformance"), (decl.rate_snippet, "rate"),
                           *((decl.date_snippets[k], k) for k in decl.date_snippets)):
@@ -190,21 +231,22 @@ def _with_declaration(decl: Declaration, mentions: list[dict[str, Any]], data: d
             outcome=Outcome.needs_review, data=data, evidence=evidence,
             page_capture_id=decl.capture.id,
             message="La page de déclaration d’accessibilité ne montre presque aucun texte "
-                    f"({decl.text_chars} caractères) : elle n’a pas pu être lue")
+                    f"({decl.text_chars} caractères) : elle n’a pas pu être lue{note}")
     problems = [reason_fr(r) for r in solid] + issues
     problems += mention_problems(mentions)
-    summary = (f"niveau {level or '?'}, taux {decl.rate if decl.rate is not None else '?'} %, "
+    rate = str(decl.rate).replace(".", ",") if decl.rate is not None else "?"
+    summary = (f"niveau {level or '?'}, taux {rate} %, "
                f"date {_iso(reference_date(decl)) or '?'}")
     if problems:
         outcome = Outcome.fail
         message = (f"Mention ou déclaration d’accessibilité en défaut ({summary}) : "
-                   + " ; ".join(problems))
+                   + " ; ".join(problems) + note)
     elif uncertain:
         outcome = Outcome.needs_review
         message = (f"Déclaration d’accessibilité à vérifier ({summary}) : "
-                   + " ; ".join(reason_fr(r) for r in uncertain) + " (lecture automatique)")
+                   + " ; ".join(reason_fr(r) for r in uncertain) + f" (lecture automatique){note}")
     else:
         outcome = Outcome.passed
-        message = f"Déclaration d’accessibilité recevable et cohérente ({summary})"
+        message = f"Déclaration d’accessibilité recevable et cohérente ({summary}){note}"
     return Finding(outcome=outcome, message=message, data=data, evidence=evidence,
                    page_capture_id=decl.capture.id, references=("RGAAv4",))

@@ -65,6 +65,7 @@ NARROW_JS = """() => new Promise((done) => requestAnimationFrame(() => done({
 
 T = TypeVar("T")
 WorldKind = Literal["isolated", "main"]
+TopWorld = Callable[[], Awaitable[FrameWorld]]  # the top frame's world, opened on first use
 
 
 class PageCollection(TypedDict, total=False):
@@ -230,7 +231,7 @@ async def _run_axe(top: FrameWorld, call_timeout: float) -> AxeResult:
     return result
 
 
-async def _asset_heads(page: Page, top_world: Callable[[], Awaitable[FrameWorld]], collector: Collected) -> list[AssetHead]:
+async def _asset_heads(page: Page, top_world: TopWorld, collector: Collected) -> list[AssetHead]:
     origin = page.url.split("/", 3)[:3]
     same_origin = [u for u in [*collector.get("stylesheets", []), *collector.get("scripts", [])]
                    if u.split("/", 3)[:3] == origin]
@@ -243,7 +244,7 @@ async def _asset_heads(page: Page, top_world: Callable[[], Awaitable[FrameWorld]
     return heads
 
 
-async def _measure_narrow(page: Page, top_world: Callable[[], Awaitable[FrameWorld]]) -> NarrowWidths:
+async def _measure_narrow(page: Page, top_world: TopWorld) -> NarrowWidths:
     """Document widths with the viewport narrowed to 320 CSS px, then restored."""
     size = page.viewport_size or {"width": 375, "height": 812}
     await page.set_viewport_size({"width": NARROW_WIDTH, "height": size["height"]})

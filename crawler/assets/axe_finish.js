@@ -1,10 +1,11 @@
-// Combine the frames' partial results (axe.finishRun: frames that could not be tested are
-// null, and axe reports them itself) and send back only what Vigie stores: violations and
-// incomplete in full, passes and inapplicable as rule ids (sending everything costs time for
-// nothing). axe was injected with its French locale (Vigie's reports are in French; ids and
-// tags are unchanged).
+// Combine the frames' partial results (JSON text from axe_partial.js; a frame that could not be
+// tested is null, and axe.finishRun reports it itself) and send back only what Vigie stores:
+// violations and incomplete in full, passes and inapplicable as rule ids (sending everything
+// costs time for nothing). axe was injected with its French locale (Vigie's reports are in
+// French; ids and tags are unchanged).
 async ({ partials, options }) => {
-  const r = await axe.finishRun(partials, options);
+  const parsed = partials.map((text) => (text === null ? null : JSON.parse(text)));
+  const r = await axe.finishRun(parsed, options);
   return {
     testEngine: r.testEngine,
     testRunner: r.testRunner,

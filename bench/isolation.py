@@ -37,10 +37,10 @@ from playwright.async_api import async_playwright
 from bench.corpus import build_corpus
 from core.settings import DESKTOP, Settings
 from crawler.browser import find_browser
-from crawler.collect import collect_page
+from crawler.collect import WorldKind, collect_page
 from vigie.demo.server import SiteServer
 
-WORLDS = ("isolated", "main")
+WORLDS: tuple[WorldKind, WorldKind] = ("isolated", "main")
 FORGED = Path(__file__).resolve().parent.parent / "tests" / "sites" / "forged"
 
 
@@ -62,7 +62,7 @@ async def measure(urls: list[str], repeat: int) -> dict[str, Any]:
     times: dict[str, list[float]] = {w: [] for w in WORLDS}
     steps: dict[str, dict[str, list[float]]] = {w: {} for w in WORLDS}
     disagreements: list[str] = []
-    browser_choice = find_browser("")
+    browser_choice: Any = find_browser("")
     async with async_playwright() as p:
         browser = await p.chromium.launch(**browser_choice.launch_options(
             Settings().browser_args))
@@ -76,7 +76,7 @@ async def measure(urls: list[str], repeat: int) -> dict[str, Any]:
             for world in order:
                 await page.goto(url, wait_until="load")
                 started = time.perf_counter()
-                result = await collect_page(page, 30.0, False, world=world)  # type: ignore[arg-type]
+                result = await collect_page(page, 30.0, False, world=world)
                 times[world].append(time.perf_counter() - started)
                 for name, seconds in result["timings"].items():
                     steps[world].setdefault(name, []).append(seconds)

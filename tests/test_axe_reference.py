@@ -95,7 +95,7 @@ async def compare(servers: dict[str, SiteServer], browser_choice: Any) -> dict[s
                     await frame.evaluate(REFERENCE_SCRIPT)
                 reference = await Axe(REFERENCE_SCRIPT).run(
                     page, options={"resultTypes": ["violations"]})
-                pages[f"{site}/{name}"] = (violations(vigie["axe"] or {}, shared),
+                pages[f"{site}/{name}"] = (violations(dict(vigie["axe"] or {}), shared),
                                            violations(reference.response, shared))
         await browser.close()
     return {"ours": ours, "theirs": theirs, "shared": shared, "pages": pages,

@@ -97,7 +97,7 @@ async def collect_all(base_url: str, browser_choice: Any) -> dict[str, dict[str,
         for name in [CLEAN, *HOSTILE]:
             for world in ("isolated", "main"):
                 await page.goto(f"{base_url}/{name}/index.html", wait_until="load")
-                result = await collect_page(page, 20.0, False, world=world)  # type: ignore[arg-type]
+                result = await collect_page(page, 20.0, False, world=world)
                 got[name if world == "isolated" else f"main:{name}"] = dict(result)
         await browser.close()
     return got

@@ -56,6 +56,7 @@ MAX_FRAMES = 20  # frames axe visits, the top one included; the others are axe's
 # Frames may use this share of the axe call's budget; the rest is kept for the top frame's
 # result, so a stuck frame (another renderer) costs that frame's results only.
 FRAMES_SHARE = 0.75
+DETACH_SECONDS = 5.0  # closing the protocol sessions, at most
 FRAME_CONTEXTS_JS = "(options) => axe.utils.getFrameContexts(document, options)"
 NARROW_JS = """() => new Promise((done) => requestAnimationFrame(() => done({
     document_scroll: document.documentElement.scrollWidth,
@@ -186,7 +187,7 @@ async def collect_page(
     finally:
         if worlds is not None:
             with contextlib.suppress(Exception):
-                await bounded(worlds.close(), call_timeout, "detach")
+                await bounded(worlds.close(), min(call_timeout, DETACH_SECONDS), "detach")
     browser = page.context.browser
     result["browser_version"] = browser.version if browser else None
     return result

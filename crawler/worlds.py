@@ -17,6 +17,7 @@ tests use it to show that the hostile fixtures do forge a main-world run.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from typing import Any, Protocol
@@ -65,13 +66,13 @@ class IsolatedWorld:
         self._context_id = context_id
 
     async def run(self, source: str) -> None:
-        reply = await self._session.send("Runtime.evaluate", {
+        reply = await self._worlds.send(self._session, "Runtime.evaluate", {
             "expression": source, "contextId": self._context_id, "returnByValue": True,
             "silent": True})
         _raise_for(reply)
 
     async def call(self, function: str, arg: Any) -> Any:
-        reply = await self._session.send("Runtime.callFunctionOn", {
+        reply = await self._worlds.send(self._session, "Runtime.callFunctionOn", {
             "functionDeclaration": _json_call(function), "executionContextId": self._context_id,
             "arguments": [{"value": arg}], "returnByValue": True, "awaitPromise": True,
             "silent": True})
@@ -80,7 +81,7 @@ class IsolatedWorld:
         return json.loads(text) if text is not None else None
 
     async def child(self, selector: Any) -> FrameWorld | None:
-        reply = await self._session.send("Runtime.callFunctionOn", {
+        reply = await self._worlds.send(self._session, "Runtime.callFunctionOn", {
             "functionDeclaration": "function (s) { return axe.utils.shadowSelect(s); }",
             "executionContextId": self._context_id, "arguments": [{"value": selector}],
             "silent": True})
@@ -89,9 +90,11 @@ class IsolatedWorld:
         if object_id is None:
             return None
         try:
-            node = await self._session.send("DOM.describeNode", {"objectId": object_id})
+            node = await self._worlds.send(self._session, "DOM.describeNode",
+                                           {"objectId": object_id})
         finally:
-            await self._session.send("Runtime.releaseObject", {"objectId": object_id})
+            await self._worlds.send(self._session, "Runtime.releaseObject",
+                                    {"objectId": object_id})
         frame_id = node["node"].get("frameId")
         if not frame_id:
             return None
@@ -101,20 +104,44 @@ class IsolatedWorld:
 class IsolatedWorlds:
     """The protocol sessions of one page, and an isolated world per frame on demand.
 
-    Close it when the capture is done: it detaches the sessions it opened.
+    Close it when the capture is done: it detaches the sessions it opened. A protocol call
+    left unanswered by a renderer that crashed (or a page closed) fails at once, as
+    Playwright's own calls do, rather than waiting out the call's timeout.
     """
 
     def __init__(self, page: Page, session: CDPSession) -> None:
         self._page = page
         self._main = session
         self._frame_sessions: dict[str, CDPSession] | None = None  # out-of-process frames
+        self._gone: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        page.on("crash", self._on_crash)
+        page.on("close", self._on_close)
+
+    def _on_crash(self, _: Any) -> None:
+        if not self._gone.done():
+            self._gone.set_exception(PageScriptError("Target crashed"))
+
+    def _on_close(self, _: Any) -> None:
+        if not self._gone.done():
+            self._gone.set_exception(PageScriptError("Target page, context or browser has "
+                                                     "been closed"))
+
+    async def send(self, session: CDPSession, method: str,
+                   params: dict[str, Any] | None = None) -> dict[str, Any]:
+        call: asyncio.Future[Any] = asyncio.ensure_future(session.send(method, params))
+        await asyncio.wait([call, self._gone], return_when=asyncio.FIRST_COMPLETED)
+        if not call.done():
+            call.cancel()
+            self._gone.result()  # raises: the page crashed or was closed
+        reply: dict[str, Any] = call.result()
+        return reply
 
     @classmethod
     async def open(cls, page: Page) -> IsolatedWorlds:
         return cls(page, await page.context.new_cdp_session(page))
 
     async def top(self) -> IsolatedWorld:
-        tree = await self._main.send("Page.getFrameTree")
+        tree = await self.send(self._main, "Page.getFrameTree")
         world = await self._create(self._main, tree["frameTree"]["frame"]["id"])
         if world is None:
             raise PageScriptError("the page's main frame has no isolated world")
@@ -128,14 +155,19 @@ class IsolatedWorlds:
         return await self._create(session, frame_id) if session is not None else None
 
     async def close(self) -> None:
+        self._page.remove_listener("crash", self._on_crash)
+        self._page.remove_listener("close", self._on_close)
+        if self._gone.done():
+            self._gone.exception()  # seen: no "exception never retrieved" warning
+            return  # the sessions went with the target (detaching would wait for nothing)
         for session in [self._main, *(self._frame_sessions or {}).values()]:
             with contextlib.suppress(Exception):
                 await session.detach()
 
     async def _create(self, session: CDPSession, frame_id: str) -> IsolatedWorld | None:
         try:
-            reply = await session.send("Page.createIsolatedWorld",
-                                       {"frameId": frame_id, "worldName": WORLD_NAME})
+            reply = await self.send(session, "Page.createIsolatedWorld",
+                                    {"frameId": frame_id, "worldName": WORLD_NAME})
         except Exception as exc:
             if "No frame" in str(exc) or "not found" in str(exc).lower():
                 return None  # a frame of another renderer (or gone)
@@ -153,7 +185,7 @@ class IsolatedWorlds:
                     session = await self._page.context.new_cdp_session(frame)
                 except Exception:
                     continue  # an in-process frame: it has no session of its own
-                info = await session.send("Target.getTargetInfo")
+                info = await self.send(session, "Target.getTargetInfo")
                 self._frame_sessions[info["targetInfo"]["targetId"]] = session
         return self._frame_sessions
 

@@ -1,4 +1,4 @@
-"""The isolated-world collection keeps its budgets: frames it cannot test, a stuck page.
+"""The isolated-world collection keeps its budgets: frames it cannot test, a stuck page, a crash.
 
 (What it records is compared with the clean page in tests/test_forged_evidence.py and with two
 axe-core references in tests/test_axe_match.py and tests/test_axe_reference.py.)
@@ -7,6 +7,7 @@ axe-core references in tests/test_axe_match.py and tests/test_axe_reference.py.)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
@@ -60,3 +61,31 @@ def test_a_stuck_page_ends_as_page_stuck_within_the_call_timeout(browser_choice:
     assert result["errors"]["collector"]["kind"] == "timeout"
     assert "axe" not in result
     assert seconds < 3.0 + 5.0  # the call timeout, and closing the protocol sessions
+
+
+async def collect_while_crashing(url: str, browser_choice: Any) -> tuple[PageCollection, float]:
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(**browser_choice.launch_options(
+            Settings().browser_args))
+        page = await browser.new_page()
+        await page.goto(url, wait_until="load")
+        crasher = await page.context.new_cdp_session(page)
+        started = time.perf_counter()
+        collecting = asyncio.create_task(collect_page(page, 30.0, False))
+        await asyncio.sleep(0.5)
+        with contextlib.suppress(TimeoutError):  # a crashed renderer never answers
+            await asyncio.wait_for(crasher.send("Page.crash"), 2.0)
+        result = await collecting
+        seconds = time.perf_counter() - started
+        await browser.close()
+    return result, seconds
+
+
+def test_a_renderer_crash_fails_the_calls_at_once_as_browser_crashed(
+        browser_choice: Any) -> None:
+    with SiteServer(SITES / "forged") as server:
+        result, seconds = asyncio.run(collect_while_crashing(server.url("/index.html"),
+                                                             browser_choice))
+    kinds = {name: error["error_kind"] for name, error in result["errors"].items()}
+    assert kinds and set(kinds.values()) == {"browser_crashed"}, result["errors"]
+    assert seconds < 15.0  # not the 30 s call timeout of each unanswered call

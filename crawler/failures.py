@@ -58,7 +58,8 @@ def failure_of(exc: BaseException,
     if proxy_verdict is not None and any(marker in message for marker in PROXY_MARKERS):
         verdict = proxy_verdict()
         if verdict is not None and verdict.kind is not VerdictKind.allowed:
-            return failure_of_verdict(verdict)
+            typed = failure_of_verdict(verdict)
+            return type(typed)(f"{typed}; the browser said: {message}"[:2000])
     if isinstance(exc, PlaywrightTimeoutError | TimeoutError | twisted_error.TimeoutError):
         return CaptureTimeout(message)
     if isinstance(exc, IgnoreRequest):  # a downloader middleware refused it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib.metadata import version
+from urllib.parse import urlsplit
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
@@ -81,7 +82,7 @@ def egress_args(proxy_url: str) -> tuple[str, ...]:
         "--proxy-bypass-list=<-loopback>",
         # The browser resolves no name itself (the proxy does, and pins the address): a request
         # that would go around the proxy finds no host. The proxy is an address, not a name.
-        "--host-resolver-rules=MAP * ~NOTFOUND",
+        f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {urlsplit(proxy_url).hostname}",
         # WebRTC may only use the proxy: no UDP to arbitrary addresses (ICE candidates).
         "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
         "--webrtc-ip-handling-policy=disable_non_proxied_udp",

@@ -37,7 +37,7 @@ from crawler.collect import PageCollection, collect_page
 from crawler.context import context_of
 from crawler.discovery import canonical, key_pages
 from crawler.egress import MARK_HEADER, VerdictLog
-from crawler.failures import describe, failure_of, failure_of_verdict
+from crawler.failures import failure_of, failure_of_verdict
 from crawler.handler import remove_interception
 from crawler.policy import HostNotResolved, PolicyViolation, VerdictKind, check_url
 from crawler.recorder import Recorder
@@ -264,8 +264,9 @@ class VigieSpider(scrapy.Spider):
         egress, started = self.egress, info["started"]
         exc = failure_of(raised, None if egress is None else
                          lambda: egress.failure_for(request.url, started))
-        # Vigie's own failures say what happened in their message; others keep their type.
-        message = str(exc) if isinstance(raised, CaptureFailure) else describe(raised)
+        # Vigie's own failures say what happened in their message; others keep their type
+        # (``describe``), with the egress proxy's reason when it failed the navigation.
+        message = str(exc)
         yield from self._done(self._failed(
             state, info["viewport"], info["kind"], info["requested_url"], exc,
             error=message[:2000], load_seconds=round(time.monotonic() - info["started"], 3)))

@@ -258,6 +258,8 @@ class EgressProxy:
                 headers=headers)) or b"")
             while True:  # the request body, as it comes
                 event = await asyncio.wait_for(_next_event(conn, reader), self.idle_timeout)
+                if not isinstance(event, h11.Data | h11.EndOfMessage):
+                    return  # the browser went away mid-request
                 up_writer.write(upstream.send(event) or b"")
                 if isinstance(event, h11.EndOfMessage):
                     break
@@ -273,9 +275,11 @@ class EgressProxy:
                     event = h11.Response(
                         status_code=event.status_code, reason=event.reason,
                         headers=[*_end_to_end(event.headers), (b"connection", b"close")])
+                if not isinstance(event, h11.Response | h11.Data | h11.EndOfMessage):
+                    return  # the site closed the connection without an answer
                 writer.write(conn.send(event) or b"")
                 await writer.drain()
-                if isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+                if isinstance(event, h11.EndOfMessage):
                     break
         finally:
             up_writer.close()
@@ -293,11 +297,12 @@ def _end_to_end(headers: Sequence[tuple[bytes, bytes]]) -> Iterator[tuple[bytes,
             yield name, value
 
 
-async def _next_event(conn: h11.Connection, reader: asyncio.StreamReader) -> object:
+async def _next_event(conn: h11.Connection, reader: asyncio.StreamReader
+                      ) -> h11.Event | type[h11.PAUSED]:
     while True:
         event = conn.next_event()
         if event is not h11.NEED_DATA:
-            return event
+            return event  # type: ignore[return-value]  # NEED_DATA excluded
         conn.receive_data(await reader.read(CHUNK))
 
 

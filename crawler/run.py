@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from importlib.metadata import version
-from urllib.parse import urlsplit
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 

@@ -115,7 +115,7 @@ def test_allowed_private_names_addresses_and_refuses_the_rest() -> None:
 
 
 def test_a_bad_allowed_private_item_is_named() -> None:
-    with pytest.raises(ValueError, match="'intranet'.*not an IP address"):
+    with pytest.raises(ValueError, match=r"'intranet'.*not an IP address"):
         Settings(allowed_private="127.0.0.1,intranet")
 
 
@@ -128,7 +128,7 @@ def test_browser_is_launched_behind_the_proxy_with_no_way_around() -> None:
     assert not any(a.startswith("--proxy") for a in browser_args(Settings()))
 
 
-# -- the proxy, driven by hand ----------------------------------------------------------------------
+# -- the proxy, driven by hand ------------------------------------------------------------
 
 def _exchange(port: int, data: bytes) -> bytes:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
@@ -148,9 +148,9 @@ def sites_pair(tmp_path: Path) -> Iterator[tuple[SiteServer, SiteServer]]:
     (root / "index.html").write_text("<!doctype html><title>Mairie</title><p>Bonjour</p>",
                                      encoding="utf-8")
     (root / "interne.html").write_text(INTERNAL_PAGE, encoding="utf-8")
-    with SiteServer(root) as public:
-        with SiteServer(root, host="127.0.0.2", port=public.port) as private:
-            yield public, private
+    with SiteServer(root) as public, SiteServer(root, host="127.0.0.2",
+                                                port=public.port) as private:
+        yield public, private
 
 
 def test_proxy_forwards_allowed_and_refuses_before_connecting(
@@ -245,7 +245,7 @@ def test_a_failed_tunnel_is_typed_by_the_proxy_verdict() -> None:
     assert not isinstance(failure_of(error), BlockedByPolicy)
 
 
-# -- a real browser behind the proxy ----------------------------------------------------------------
+# -- a real browser behind the proxy -------------------------------------------------------
 
 def _commune_site(root: Path, internal: str, internal_port: int) -> dict[str, Any]:
     """The commune's pages, each trying one way to reach the internal server; behaviours."""

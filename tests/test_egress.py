@@ -119,6 +119,19 @@ def test_a_bad_allowed_private_item_is_named() -> None:
         Settings(allowed_private="127.0.0.1,intranet")
 
 
+def test_a_bad_allowed_private_flag_stops_the_scan_before_anything_is_written(
+        tmp_path: Path) -> None:
+    services = tmp_path / "services.yaml"
+    services.write_text("services:\n  - id: mairie\n    name: Mairie\n"
+                        "    start_url: https://www.mairie.example/\n", encoding="utf-8")
+    proc = run_vigie("scan", "--services", str(services), "--allowed-private",
+                     "127.0.0.1,intranet", env={"VIGIE_DATA_DIR": str(tmp_path / "data"),
+                                                "VIGIE_DATABASE_URL": ""})
+    assert proc.returncode == 2
+    assert "'intranet' is" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "data").exists()
+
+
 def test_browser_is_launched_behind_the_proxy_with_no_way_around() -> None:
     args = browser_args(Settings(), "http://127.0.0.1:4321")
     assert "--proxy-server=http://127.0.0.1:4321" in args

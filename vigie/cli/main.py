@@ -78,10 +78,11 @@ def scan_command(
 
     The exit code reports operational failure (1) or bad input (2), never findings.
     """
-    config = vigie_app.settings(data_dir, allow_private=allow_private,
-                                allowed_private=allowed_private, obey_robots=obey_robots,
-                                max_pages=max_pages, concurrency=concurrency,
-                                download_delay=delay)
+    with handled():
+        config = vigie_app.settings(data_dir, allow_private=allow_private,
+                                    allowed_private=allowed_private, obey_robots=obey_robots,
+                                    max_pages=max_pages, concurrency=concurrency,
+                                    download_delay=delay)
     if resume is not None:
         if services is not None or only:
             raise fail("--resume: a resumed run keeps its own services (no --services, --only)",
@@ -109,8 +110,9 @@ def rerun(
              "comma-separated (e.g. 127.0.0.1,10.1.0.0/16).")] = None,
 ) -> None:
     """Redo some services of a stored run now (a new attempt each), and judge the run again."""
-    config = vigie_app.settings(data_dir, allow_private=allow_private,
-                                allowed_private=allowed_private)
+    with handled():
+        config = vigie_app.settings(data_dir, allow_private=allow_private,
+                                    allowed_private=allowed_private)
     raise typer.Exit(run_with_progress(
         lambda listener: vigie_app.rerun(config, run, service, listener=listener,
                                          report_dir=report_dir)))

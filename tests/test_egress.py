@@ -31,6 +31,7 @@ from crawler.policy import (
     check_url,
     is_allowed,
 )
+from crawler.browser import BrowserChoice
 from crawler.run import browser_args
 from storage.context import Storage
 from storage.models import PageCapture, Service, ServiceScan
@@ -44,6 +45,9 @@ INTERNAL_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
 <title>Intranet — Annuaire des agents</title></head><body><main>
 <h1>Annuaire interne</h1><p>Réservé aux agents : numéros de poste, astreintes, mots de passe
 du wifi des salles de réunion.</p></main></body></html>"""
+
+
+_NO_BROWSER = BrowserChoice(None, "playwright")
 
 
 @pytest.fixture
@@ -139,6 +143,28 @@ def test_browser_is_launched_behind_the_proxy_with_no_way_around() -> None:
     assert "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1" in args  # resolves nothing
     assert "--force-webrtc-ip-handling-policy=disable_non_proxied_udp" in args
     assert not any(a.startswith("--proxy") for a in browser_args(Settings()))
+
+
+def test_robots_txt_requests_go_through_the_proxy_too() -> None:
+    """Scrapy fetches robots.txt itself: its requests get the proxy (Scrapy's HttpProxyMiddleware
+    reads ``meta["proxy"]``); the browser's are sent by Chromium, already behind it."""
+    from scrapy import Request
+    from scrapy.downloadermiddlewares.httpproxy import HttpProxyMiddleware
+
+    from crawler.middlewares import EgressProxyMiddleware
+    from crawler.run import scrapy_settings
+
+    settings = scrapy_settings(Settings(), _NO_BROWSER, "http://127.0.0.1:4321")
+    order = settings["DOWNLOADER_MIDDLEWARES"]["crawler.middlewares.EgressProxyMiddleware"]
+    assert order < 750  # before HttpProxyMiddleware
+    robots = Request("https://www.mairie.example/robots.txt")
+    page = Request("https://www.mairie.example/", meta={"playwright": True})
+    middleware = EgressProxyMiddleware("http://127.0.0.1:4321")
+    for request in (robots, page):
+        middleware.process_request(request)
+    assert robots.meta["proxy"] == "http://127.0.0.1:4321" and "proxy" not in page.meta
+    HttpProxyMiddleware().process_request(robots)
+    assert robots.meta["proxy"] == "http://127.0.0.1:4321"  # kept: the download goes there
 
 
 # -- the proxy, driven by hand ------------------------------------------------------------

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from core.errors import BlockedByPolicy, Unreachable
 from core.settings import Settings
 from core.urls import browser_host
+from crawler.browser import BrowserChoice
 from crawler.egress import EgressProxy, VerdictLog
 from crawler.failures import failure_of
 from crawler.policy import (
@@ -31,7 +32,6 @@ from crawler.policy import (
     check_url,
     is_allowed,
 )
-from crawler.browser import BrowserChoice
 from crawler.run import browser_args
 from storage.context import Storage
 from storage.models import PageCapture, Service, ServiceScan

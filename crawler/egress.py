@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -171,6 +172,8 @@ class EgressProxy:
                 await writer.wait_closed()
 
     async def _decide(self, target: str, host: str, port: int) -> Verdict:
+        if _is_literal(host):  # nothing to resolve: no thread hop
+            return self.policy.decide(target, host, port, self.resolver)
         loop = asyncio.get_running_loop()  # resolution blocks: in the default executor
         return await loop.run_in_executor(None, self.policy.decide, target, host, port,
                                           self.resolver)
@@ -283,6 +286,15 @@ class EgressProxy:
                     break
         finally:
             up_writer.close()
+
+
+def _is_literal(host: str) -> bool:
+    """An IP address as Chromium sends it (dotted IPv4, bracketed IPv6)."""
+    try:
+        ipaddress.ip_address(host.removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return False
+    return True
 
 
 _STATUS = {VerdictKind.refused: 403, VerdictKind.dns: 502, VerdictKind.unreachable: 502}

@@ -96,12 +96,15 @@ def write_services(path: Path, services: list[tuple[str, list[str]]]) -> Path:
 
 
 def run_vigie(urls: list[str], work: Path, server: SiteServer, *, concurrency: int,
-              timeout: float) -> SideResult:
-    """``python -m vigie scan`` of one service: page 0 as start_url, the others as extra_urls."""
+              timeout: float, side: str = "vigie", env_extra: dict[str, str] | None = None
+              ) -> SideResult:
+    """``python -m vigie scan`` of one service: page 0 as start_url, the others as extra_urls;
+    ``env_extra``: settings changed for this side (bench/egress.py turns the proxy off)."""
     services = write_services(work / "services.yaml", [("bench-corpus", urls)])
-    env = vigie_env(work / "data", concurrency=concurrency, max_pages=len(urls))
+    env = {**vigie_env(work / "data", concurrency=concurrency, max_pages=len(urls)),
+           **(env_extra or {})}
     server.clear_requests()
-    result = scan(services, env, 2 * len(urls), work, timeout)
+    result = scan(services, env, 2 * len(urls), work, timeout, side=side)
     result.server_hits = Counter(_kind(p) for p in server.requested_paths())
     return result
 

@@ -248,6 +248,13 @@ class Tls(TypedDict, total=False):
     validTo: float | None
 
 
+class EgressRefused(TypedDict):
+    """Requests of the page that the egress control refused while the capture ran."""
+
+    count: int
+    urls: list[str]  # the first few: a URL (plain HTTP) or host:port (HTTPS, WebSocket)
+
+
 class Summary(TypedDict, total=False):
     """Facts of one capture the checks and reports read without opening artifacts."""
 
@@ -262,6 +269,7 @@ class Summary(TypedDict, total=False):
     tls: Tls | None
     server_ip: str | None
     shared_from_service_scan: int
+    egress_refused: EgressRefused
 
 
 class Timings(TypedDict, total=False):

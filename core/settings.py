@@ -7,6 +7,7 @@ Values come from defaults, then ``VIGIE_*`` environment variables, then CLI flag
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,7 +94,12 @@ class Settings:
     per_host: int = 2
     download_delay: float = 0.5
     obey_robots: bool = True
-    allow_private: bool = False
+    allow_private: bool = False  # every private, loopback and link-local address allowed
+    # Else only these non-public addresses or networks (comma list, e.g. "127.0.0.1,10.1.0.0/16").
+    allowed_private: str = ""
+    # The egress proxy every browser request goes through (docs/security.md). Off only to
+    # measure its cost (bench/): without it nothing stops a page's requests to refused addresses.
+    egress_proxy: bool = True
     user_agent: str = f"Vigie/{__version__} (+{CONTACT_URL})"
     viewports: tuple[Viewport, ...] = field(default=(DESKTOP, MOBILE))
     # Base64 SHA-256 of public keys Chromium trusts beyond its store (the demo's HTTPS site).
@@ -121,6 +127,16 @@ class Settings:
     task_lease_ttl: float = 60.0  # a worker holds a service scan this long, renewed meanwhile
     visibility_timeout: float = 0.0  # Redis redelivers an unacked task after it; 0: budget + 600
     requeue_after: float = 600.0  # tasks re-sent when a run made no progress for this long
+
+    def __post_init__(self) -> None:
+        for item in filter(None, (i.strip() for i in self.allowed_private.split(","))):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"allowed_private (VIGIE_ALLOWED_PRIVATE, --allowed-private): {item!r} is "
+                    "not an IP address or network (expected e.g. 127.0.0.1 or 10.1.0.0/16)"
+                ) from None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -190,6 +206,8 @@ ENVIRONMENT = {
     "download_delay": "DOWNLOAD_DELAY",
     "obey_robots": "OBEY_ROBOTS",
     "allow_private": "ALLOW_PRIVATE",
+    "allowed_private": "ALLOWED_PRIVATE",
+    "egress_proxy": "EGRESS_PROXY",
     "user_agent": "USER_AGENT",
     "max_html_bytes": "MAX_HTML_BYTES",
     "screenshot_full_page": "SCREENSHOT_FULL_PAGE",

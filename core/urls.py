@@ -1,10 +1,14 @@
-"""URL helpers shared by the service list, the crawler and the checks, with no network."""
+"""URL helpers shared by the service list, the crawler, the checks and the visiting
+policy, with no network and no judgement."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
+
+import idna
 
 # Longer URLs are refused in a service list and not followed when found on a page: browsers and
 # servers stop at a few thousand characters, and such a URL is junk or an attack.
@@ -47,3 +51,73 @@ def drop_credentials_in(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [drop_credentials_in(v) for v in value]
     return value
+
+
+# Code points WHATWG's URL standard forbids in a domain (after percent-decoding and IDNA).
+_FORBIDDEN = set("\x00\t\n\r #/:<>?@[\\]^|%\x7f") | {chr(c) for c in range(0x20)}
+
+
+def browser_host(host: str) -> str:
+    """The host a browser connects to for this URL host, as Chromium and the WHATWG URL standard
+    read it: percent-decoded, IDNA-mapped (UTS 46) and lowercased, IPv4 in any spelling
+    (``127.1``, ``2130706433``, ``0x7f000001``, ``0177.0.0.1``) rewritten dotted, IPv6 compressed,
+    the trailing dot of a fully qualified name dropped. Raises ``ValueError`` for a host the
+    browser would refuse, so that a policy never judges a different host than the one fetched.
+    """
+    if not host:
+        raise ValueError("empty host")
+    if ":" in host or host.startswith("["):  # IPv6 literal (urlsplit drops the brackets)
+        literal = host.removeprefix("[").removesuffix("]")
+        if "%" in literal:
+            raise ValueError(f"IPv6 zone identifiers are not valid in URLs: {host!r}")
+        return ipaddress.IPv6Address(literal).compressed
+    try:
+        decoded = unquote_to_bytes(host).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"host {host!r} is not UTF-8 once percent-decoded") from exc
+    mapped = idna.uts46_remap(decoded, std3_rules=False, transitional=False)
+    labels = [label if label.isascii() else idna.alabel(label).decode("ascii")
+              for label in mapped.split(".")]
+    ascii_host = ".".join(labels).lower()
+    if not ascii_host.strip(".") or any(ch in _FORBIDDEN for ch in ascii_host):
+        raise ValueError(f"host {host!r} has characters a browser refuses")
+    if _ends_in_number(ascii_host):
+        return str(_parse_ipv4(ascii_host))
+    return ascii_host.rstrip(".")
+
+
+def _ends_in_number(host: str) -> bool:
+    labels = host.split(".")
+    if labels[-1] == "" and len(labels) > 1:
+        labels.pop()
+    last = labels[-1]
+    if last.isdigit():
+        return True
+    return last.lower().startswith("0x") and all(c in "0123456789abcdef" for c in last[2:])
+
+
+def _ipv4_number(part: str) -> int:
+    if part.lower().startswith("0x"):
+        return int(part[2:] or "0", 16)
+    if len(part) > 1 and part.startswith("0"):
+        return int(part[1:], 8)
+    if not part.isdigit():
+        raise ValueError(f"{part!r} is not a number")
+    return int(part)
+
+
+def _parse_ipv4(host: str) -> ipaddress.IPv4Address:
+    """WHATWG's IPv4 parser: one to four parts, each decimal, octal (leading 0) or hex (0x);
+    the last part fills the remaining bytes."""
+    parts = host.split(".")
+    if parts[-1] == "" and len(parts) > 1:
+        parts.pop()
+    if len(parts) > 4 or "" in parts:
+        raise ValueError(f"{host!r} is not a valid IPv4 address")
+    numbers = [_ipv4_number(part) for part in parts]
+    if any(n > 255 for n in numbers[:-1]) or numbers[-1] >= 256 ** (5 - len(numbers)):
+        raise ValueError(f"{host!r} is not a valid IPv4 address")
+    value = numbers[-1]
+    for index, number in enumerate(numbers[:-1]):
+        value += number << (8 * (3 - index))
+    return ipaddress.IPv4Address(value)

@@ -1,4 +1,5 @@
-"""What the crawl's Scrapy components share (the recorder, the service clock), attached to the
+"""What the crawl's Scrapy components share (the recorder, the service clock, the egress
+proxy's verdicts), attached to the
 Scrapy crawler so that middlewares and pipelines get it from ``from_crawler`` without reaching
 into the spider. Scrapy deep-copies its settings, so live objects cannot travel there."""
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from scrapy.crawler import Crawler
 
 from crawler.budget import ServiceClock
+from crawler.egress import VerdictLog
 from crawler.recorder import Recorder
 
 _ATTRIBUTE = "vigie_context"
@@ -18,6 +20,7 @@ _ATTRIBUTE = "vigie_context"
 class CrawlContext:
     recorder: Recorder
     clock: ServiceClock
+    egress: VerdictLog | None = None  # the egress proxy's decisions; None when it is off
 
 
 def attach(crawler: Crawler, context: CrawlContext) -> None:

@@ -1,4 +1,5 @@
-"""Downloader middlewares: requests that must not be sent end as typed failures.
+"""Downloader middlewares: requests that must not be sent end as typed failures; Scrapy's own
+requests go through the egress proxy.
 
 Both exceptions are Scrapy ``IgnoreRequest``s (Scrapy drops the request and calls the errback)
 and Vigie ``CaptureFailure``s (the spider records their kind without reading their text).
@@ -11,7 +12,7 @@ from typing import Any
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.robotstxt import RobotParser
 
 from core.errors import BlockedByRobots, ServiceBudgetSpent
@@ -44,6 +45,25 @@ class ServiceBudgetMiddleware:
         if info and self.clock.exhausted(info["service_scan_id"]):
             raise ServiceBudgetExhausted(
                 f"service time budget of {self.clock.budget:g} s spent before this page")
+
+
+class EgressProxyMiddleware:
+    """Requests Scrapy itself sends (robots.txt) go through the egress proxy, as the browser's
+    do: Scrapy's HttpProxyMiddleware reads ``meta["proxy"]``."""
+
+    def __init__(self, proxy_url: str) -> None:
+        self.proxy_url = proxy_url
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> EgressProxyMiddleware:
+        proxy_url = crawler.settings.get("VIGIE_EGRESS_PROXY_URL")
+        if not proxy_url:
+            raise NotConfigured("the egress proxy is off")
+        return cls(proxy_url)
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        if not request.meta.get("playwright"):
+            request.meta["proxy"] = self.proxy_url
 
 
 class VigieRobotsTxtMiddleware(RobotsTxtMiddleware):

@@ -20,7 +20,7 @@ from scrapy.http import Response
 from scrapy_playwright.page import PageMethod
 from twisted.python.failure import Failure
 
-from core.capture import RedirectHop, Summary, Timings, Tls, ToolVersions
+from core.capture import EgressRefused, RedirectHop, Summary, Timings, Tls, ToolVersions
 from core.errors import (
     FAILURE_BY_KIND,
     CaptureFailure,
@@ -36,9 +36,10 @@ from crawler.budget import ServiceClock
 from crawler.collect import PageCollection, collect_page
 from crawler.context import context_of
 from crawler.discovery import canonical, key_pages
-from crawler.failures import describe, failure_of
+from crawler.egress import MARK_HEADER, VerdictLog
+from crawler.failures import failure_of, failure_of_verdict
 from crawler.handler import remove_interception
-from crawler.policy import PolicyViolation, check_url
+from crawler.policy import HostNotResolved, PolicyViolation, VerdictKind, check_url
 from crawler.recorder import Recorder
 from crawler.signals import capture_stored
 from storage.captures import CaptureRecord
@@ -66,8 +67,9 @@ class _ServiceState:
 
 class VigieSpider(scrapy.Spider):
     name = "vigie"
-    recorder: Recorder  # both from the crawl's context (crawler.context), in from_crawler
+    recorder: Recorder  # all three from the crawl's context (crawler.context), in from_crawler
     clock: ServiceClock
+    egress: VerdictLog | None
 
     def __init__(self, targets: list[ScanTarget], vigie_settings: Settings,
                  **kwargs: Any) -> None:
@@ -85,6 +87,7 @@ class VigieSpider(scrapy.Spider):
         spider: VigieSpider = super().from_crawler(crawler, *args, **kwargs)
         context = context_of(crawler)
         spider.recorder, spider.clock = context.recorder, context.clock
+        spider.egress = context.egress
         crawler.signals.connect(spider.capture_saved, signal=capture_stored)
         return spider
 
@@ -112,12 +115,14 @@ class VigieSpider(scrapy.Spider):
             return
         state.seen.add(url)
         try:
-            check_url(url, allow_private=self.vs.allow_private)
-        except PolicyViolation as exc:
+            check_url(url, allow_private=self.vs.allow_private,
+                      allowed_private=self.vs.allowed_private)
+        except (PolicyViolation, HostNotResolved) as exc:
+            prefix = "blocked by policy" if isinstance(exc, PolicyViolation) else "DNS"
             for viewport in self.vs.viewports:
                 state.outstanding += 1
                 yield self._failed(state, viewport.name, kind, url, exc,
-                                   error=f"blocked by policy: {exc}")
+                                   error=f"{prefix}: {exc}")
             return
         for viewport in self.vs.viewports:
             state.outstanding += 1
@@ -169,10 +174,18 @@ class VigieSpider(scrapy.Spider):
             for url, status in zip(response.meta.get("redirect_urls", []),
                                    response.meta.get("redirect_reasons", []), strict=False)
         ]
+        refused_here = self._egress_failure(response, info["started"])
+        if refused_here is not None:  # the proxy answered instead of the site
+            yield from self._done(self._failed(
+                state, info["viewport"], info["kind"], info["requested_url"], refused_here,
+                final_url=response.url, redirect_chain=redirects))
+            return
+        # A second guard, after the fact: every hop and the final URL, judged again.
         for hop in [*(r["url"] for r in redirects[1:]), response.url]:
             try:
-                check_url(hop, allow_private=self.vs.allow_private)
-            except PolicyViolation as exc:
+                check_url(hop, allow_private=self.vs.allow_private,
+                          allowed_private=self.vs.allowed_private)
+            except (PolicyViolation, HostNotResolved) as exc:
                 yield from self._done(self._failed(
                     state, info["viewport"], info["kind"], info["requested_url"], exc,
                     error=f"redirected to {hop}: {exc}", final_url=hop,
@@ -209,8 +222,11 @@ class VigieSpider(scrapy.Spider):
             "axe_incomplete": len((axe or {}).get("incomplete", [])),
             "narrow": result.get("narrow"),
             "tls": _tls(response.meta.get("playwright_security_details")),
-            "server_ip": str(response.ip_address) if response.ip_address else None,
+            "server_ip": self._server_ip(response),
         }
+        refused = self._egress_refused(info["started"], response.url)
+        if refused:
+            summary["egress_refused"] = refused
         record = CaptureRecord(
             service_scan_id=state.target.service_scan_id,
             viewport=info["viewport"],
@@ -245,12 +261,46 @@ class VigieSpider(scrapy.Spider):
         info = request.meta["vigie"]
         state = self.states[info["service_scan_id"]]
         raised = failure.value or RuntimeError("unknown failure")
-        exc = failure_of(raised)
-        # Vigie's own failures say what happened in their message; others keep their type.
-        message = str(exc) if isinstance(raised, CaptureFailure) else describe(raised)
+        egress, started = self.egress, info["started"]
+        exc = failure_of(raised, None if egress is None else
+                         lambda: egress.failure_for(request.url, started))
+        # Vigie's own failures say what happened in their message; others keep their type
+        # (``describe``), with the egress proxy's reason when it failed the navigation.
+        message = str(exc)
         yield from self._done(self._failed(
             state, info["viewport"], info["kind"], info["requested_url"], exc,
             error=message[:2000], load_seconds=round(time.monotonic() - info["started"], 3)))
+
+    # -- the egress proxy's verdicts -----------------------------------------------------------
+
+    def _egress_failure(self, response: Response, started: float) -> CaptureFailure | None:
+        """The proxy's refusal or failure when it, not the site, answered this navigation (plain
+        HTTP: the proxy answers with an error page; its log, not the header, is trusted)."""
+        if self.egress is None or MARK_HEADER.decode() not in response.headers:
+            return None
+        verdict = self.egress.for_url(response.url, started)
+        if verdict is None or verdict.kind is VerdictKind.allowed:
+            return None
+        return failure_of_verdict(verdict)
+
+    def _egress_refused(self, started: float, page_url: str) -> EgressRefused | None:
+        """The requests refused while this capture ran (another capture in flight at the same
+        time may add its own: the list is of the time window, exact with concurrency 1)."""
+        if self.egress is None:
+            return None
+        refused = [v.target for v in self.egress.refused_since(started) if v.target != page_url]
+        if not refused:
+            return None
+        return {"count": len(refused), "urls": list(dict.fromkeys(refused))[:10]}
+
+    def _server_ip(self, response: Response) -> str | None:
+        """The address the page came from: behind the proxy, the one it pinned and connected
+        to (the browser only sees the proxy)."""
+        if self.egress is not None:
+            # The latest connection to it: a kept-alive tunnel may predate this capture.
+            verdict = self.egress.for_url(response.url, 0.0)
+            return verdict.address if verdict is not None else None
+        return str(response.ip_address) if response.ip_address else None
 
     def _failed(self, state: _ServiceState, viewport: str, kind: str, url: str,
                 failure: CaptureFailure, **fields: Any) -> CaptureRecord:

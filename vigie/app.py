@@ -74,8 +74,12 @@ class BadServiceList(BadInput):
 
 
 def settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
-    """Defaults, then ``VIGIE_*`` variables, then the given overrides (None: not given)."""
-    return Settings.from_env().with_overrides(data_dir=data_dir, **overrides)
+    """Defaults, then ``VIGIE_*`` variables, then the given overrides (None: not given);
+    BadInput naming the variable or setting when a value is not valid."""
+    try:
+        return Settings.from_env().with_overrides(data_dir=data_dir, **overrides)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
 
 
 def open_storage(config: Settings, *, migrate: bool = True) -> Storage:

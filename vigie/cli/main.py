@@ -59,6 +59,10 @@ def scan_command(
     allow_private: Annotated[bool | None, typer.Option(
         "--allow-private/--no-allow-private", help="Allow private and loopback addresses.")
     ] = None,
+    allowed_private: Annotated[str | None, typer.Option(
+        "--allowed-private", metavar="ADDRESSES",
+        help="Without --allow-private: the only private addresses or networks allowed, "
+             "comma-separated (e.g. 127.0.0.1,10.1.0.0/16).")] = None,
     obey_robots: Annotated[bool | None, typer.Option("--obey-robots/--ignore-robots")] = None,
     max_pages: Annotated[int | None, typer.Option(min=1, help="Distinct pages per service.")
                          ] = None,
@@ -74,9 +78,11 @@ def scan_command(
 
     The exit code reports operational failure (1) or bad input (2), never findings.
     """
-    config = vigie_app.settings(data_dir, allow_private=allow_private, obey_robots=obey_robots,
-                                max_pages=max_pages, concurrency=concurrency,
-                                download_delay=delay)
+    with handled():
+        config = vigie_app.settings(data_dir, allow_private=allow_private,
+                                    allowed_private=allowed_private, obey_robots=obey_robots,
+                                    max_pages=max_pages, concurrency=concurrency,
+                                    download_delay=delay)
     if resume is not None:
         if services is not None or only:
             raise fail("--resume: a resumed run keeps its own services (no --services, --only)",
@@ -98,9 +104,15 @@ def rerun(
     allow_private: Annotated[bool | None, typer.Option(
         "--allow-private/--no-allow-private", help="Allow private and loopback addresses.")
     ] = None,
+    allowed_private: Annotated[str | None, typer.Option(
+        "--allowed-private", metavar="ADDRESSES",
+        help="Without --allow-private: the only private addresses or networks allowed, "
+             "comma-separated (e.g. 127.0.0.1,10.1.0.0/16).")] = None,
 ) -> None:
     """Redo some services of a stored run now (a new attempt each), and judge the run again."""
-    config = vigie_app.settings(data_dir, allow_private=allow_private)
+    with handled():
+        config = vigie_app.settings(data_dir, allow_private=allow_private,
+                                    allowed_private=allowed_private)
     raise typer.Exit(run_with_progress(
         lambda listener: vigie_app.rerun(config, run, service, listener=listener,
                                          report_dir=report_dir)))

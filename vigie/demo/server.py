@@ -168,6 +168,15 @@ class _Handler(SimpleHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._dispatch(head=True)
 
+    def do_POST(self) -> None:
+        """Recorded like any request (a beacon or a form is a hit too); answered 204."""
+        self.site._record(self.command, self.path, self.headers.get("User-Agent"))
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(min(length, 1 << 20))
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def _dispatch(self, *, head: bool) -> None:
         self.site._record(self.command, self.path, self.headers.get("User-Agent"))
         behaviour = self.site.behaviour_for(self.path)

@@ -26,6 +26,8 @@ class ErrorKind(enum.StrEnum):
     not_html = "not_html"  # the browser downloaded the response instead of showing a page
     browser_crashed = "browser_crashed"  # the tab's renderer or the browser died
     vigie_error = "vigie_error"  # a fault on Vigie's side
+    # the page was captured but its artifacts could not be written (full disk, permissions)
+    artifact_write_failed = "artifact_write_failed"
 
 
 # Kinds that are facts about the service (its site is down or slow), not Vigie's failures.
@@ -82,10 +84,14 @@ class BrowserCrashed(CaptureFailure):
     kind = ErrorKind.browser_crashed
 
 
+class ArtifactWriteFailed(CaptureFailure):
+    kind = ErrorKind.artifact_write_failed
+
+
 FAILURE_BY_KIND: dict[ErrorKind, type[CaptureFailure]] = {
     cls.kind: cls for cls in (CaptureFailure, CaptureTimeout, ServiceBudgetSpent, BlockedByPolicy,
                               BlockedByRobots, Unreachable, TlsRefused, HttpError, NotHtml,
-                              BrowserCrashed)
+                              BrowserCrashed, ArtifactWriteFailed)
 }
 
 

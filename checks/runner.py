@@ -22,6 +22,7 @@ from checks.inputs import CaptureView, ServiceCaptures, ServiceInfo
 from checks.model import Finding, Outcome
 from checks.registry import CheckSpec, all_checks
 from core.capture import Summary, Timings, ToolVersions
+from core.errors import reason_of
 from storage.artifacts import Artifacts
 from storage.context import Storage
 from storage.db import transaction
@@ -118,8 +119,8 @@ def judge_failed(storage: Storage, service_scan_id: int, specs: Sequence[CheckSp
     """Store what is known of a service scan whose judging failed: one ``error`` finding per
     check (its earlier findings would mix with a rule set they were not judged by) and the
     reason on the service scan. Returns the reason."""
-    reason = f"checks could not be stored: {type(exc).__name__}: {exc}".splitlines()[0][:500]
-    message = f"Le contrôle n'a pas pu être enregistré : {type(exc).__name__}"
+    reason = f"checks could not be stored: {reason_of(exc)}"
+    message = f"Le contrôle n'a pas pu être enregistré : {reason_of(exc, 200)}"
     errors = [FindingRecord(check_id=spec.id, check_version=spec.version,
                             outcome=Outcome.error.value, message=message,
                             data={"error": reason}) for spec in specs]

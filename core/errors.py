@@ -101,3 +101,17 @@ class BadInput(VigieError):
 
 class OperationalError(VigieError):
     """Vigie could not do its job (no browser, storage unavailable); the CLI exits with 1."""
+
+
+def reason_of(exc: BaseException, limit: int = 500) -> str:
+    """One line naming the root cause of ``exc``: a database library's wrapper (its ``orig``)
+    or a chained exception is looked through, so the message says what really failed."""
+    seen: set[int] = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        inner = getattr(exc, "orig", None) or exc.__cause__
+        if not isinstance(inner, BaseException):
+            break
+        exc = inner
+    text = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from core.errors import reason_of
 from indicators.model import NOT_MEASURED, FindingRef, Result, ScanFindings
 from indicators.registry import IndicatorSpec, all_indicators
 from storage.context import Storage
@@ -79,8 +80,7 @@ def compute_indicators(storage: Storage, run_id: int) -> IndicatorsResult:
         try:
             result.levels.update(compute_scan_indicators(storage, scan_id, specs))
         except Exception as exc:
-            reason = f"indicators could not be stored: {type(exc).__name__}: {exc}"
-            result.failures[scan_id] = reason.splitlines()[0][:500]
+            result.failures[scan_id] = f"indicators could not be stored: {reason_of(exc)}"
             try:
                 with transaction(storage.sessions) as session:
                     replace_indicator_values(session, scan_id, [])

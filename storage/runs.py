@@ -97,16 +97,6 @@ def set_judge_error(session: Session, service_scan_id: int, reason: str | None) 
     session.get_one(ServiceScan, service_scan_id).error = reason
 
 
-def judge_errors(session: Session, run_id: int) -> dict[str, str]:
-    """Service slug -> why its checks or indicators could not be stored, for a run."""
-    rows = session.execute(
-        select(Service.slug, ServiceScan.error)
-        .join(Service, Service.id == ServiceScan.service_id)
-        .where(ServiceScan.run_id == run_id, ServiceScan.error.is_not(None))
-        .order_by(ServiceScan.id))
-    return {slug: error or "" for slug, error in rows}
-
-
 def scan_slugs(session: Session, run_id: int) -> dict[int, str]:
     """Service scan id -> service slug, for a run."""
     rows = session.execute(

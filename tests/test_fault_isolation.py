@@ -276,6 +276,15 @@ def test_recheck_reads_the_artifacts_where_the_run_wrote_them(
         root = session.get_one(ScanRun, run_id).artifacts_root
     assert root == str((tmp_path / "data" / "artifacts").resolve())
 
+    # The report too: its screenshots come from the run's folder.
+    out = tmp_path / "report"
+    report = run_vigie("report", "--run", str(run_id), "--out", str(out), "--data-dir",
+                       str(tmp_path / "another-data-dir"), env={"VIGIE_DATABASE_URL": database_url})
+    assert report.returncode == 0, report.stderr
+    with storage.sessions() as session:
+        shots = set(session.scalars(select(PageCapture.screenshot_sha256)))
+    assert {p.stem for p in (out / "captures").glob("*.png")} == shots
+
 
 def test_recheck_of_an_older_run_in_the_wrong_data_dir_refuses_and_replaces_nothing(
         stored_run: tuple[Storage, int, str], tmp_path: Path) -> None:

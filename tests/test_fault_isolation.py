@@ -23,6 +23,7 @@ from checks.model import Finding as CheckFinding
 from checks.model import Outcome
 from checks.registry import CheckSpec, all_checks
 from core.capture import Summary
+from core.errors import BadInput
 from core.outcomes import CaptureOutcome, RunStatus
 from core.settings import Settings
 from storage.captures import CaptureRecord, save_capture
@@ -284,6 +285,14 @@ def test_recheck_reads_the_artifacts_where_the_run_wrote_them(
     with storage.sessions() as session:
         shots = set(session.scalars(select(PageCapture.screenshot_sha256)))
     assert {p.stem for p in (out / "captures").glob("*.png")} == shots
+
+
+def test_a_run_is_not_resumed_into_another_artifacts_folder(
+        stored_run: tuple[Storage, int, str], tmp_path: Path) -> None:
+    _storage, run_id, database_url = stored_run
+    other = Settings(data_dir=tmp_path / "another-data-dir", database_url=database_url)
+    with pytest.raises(BadInput, match=f"run {run_id} writes its artifacts to "):
+        vigie_app.resume(other, str(run_id))
 
 
 def test_recheck_of_an_older_run_in_the_wrong_data_dir_refuses_and_replaces_nothing(

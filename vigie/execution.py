@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checks.runner import run_checks
@@ -129,6 +130,7 @@ def execute_run(storage: Storage, run_id: int, *, listener: Listener | None = No
                 browser: BrowserChoice | None = None) -> ScanResult:
     """Crawl the run's pending service scans (with retries), judge the run and close it."""
     config = storage.settings
+    _refuse_other_artifacts_folder(storage, run_id)
     try:
         browser = browser or find_browser(config.browser_path)
     except BrowserNotFound as exc:
@@ -201,6 +203,7 @@ def resume_run(storage: Storage, run_id: int, *, listener: Listener | None = Non
     """Finish a run whose process died (or was stopped): its closed service scans are kept,
     the others are redone from the start (their partial captures removed, attempts + 1)."""
     _refuse_if_live(storage, run_id)
+    _refuse_other_artifacts_folder(storage, run_id)
     with transaction(storage.sessions) as session:
         # A service scan a live worker holds goes on there; the run waits for it.
         reset_service_scans(session, unfinished_scan_ids(session, run_id, unleased=True))
@@ -212,10 +215,22 @@ def rerun_services(storage: Storage, run_id: int, scan_ids: Sequence[int], *,
                    ) -> ScanResult:
     """Redo some service scans of a stored run (a new attempt each), then judge the run."""
     _refuse_if_live(storage, run_id)
+    _refuse_other_artifacts_folder(storage, run_id)
     with transaction(storage.sessions) as session:
         reset_service_scans(session, [*scan_ids, *unfinished_scan_ids(session, run_id,
                                                                       unleased=True)])
     return execute_run(storage, run_id, listener=listener, browser=browser)
+
+
+def _refuse_other_artifacts_folder(storage: Storage, run_id: int) -> None:
+    """A run's artifacts stay in one folder: resuming or rerunning it with another data
+    folder would split them, and its checks would not find half of them."""
+    with storage.sessions() as session:
+        root = artifacts_root(session, run_id)
+    if root is not None and Path(root) != storage.settings.artifacts_dir.resolve():
+        raise BadInput(f"run {run_id} writes its artifacts to {root}, not to "
+                       f"{storage.settings.artifacts_dir.resolve()}: give the run's data folder "
+                       "(--data-dir or VIGIE_DATA_DIR)")
 
 
 def _refuse_if_live(storage: Storage, run_id: int) -> None:

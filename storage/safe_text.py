@@ -7,6 +7,9 @@ make the whole write fail. Every text and JSON column of ``storage.models`` has 
 types below, so every value written (ORM or Core statement) goes through :func:`clean_text`,
 on SQLite too: the same page gives the same stored text on both databases.
 
+JSON documents get the same cleaning in every string (keys too), and a NaN or infinite number,
+which JSON has no word for (PostgreSQL refuses the ``NaN`` Python would write), becomes null.
+
 Each refused character becomes U+FFFD (« � »), the usual mark of a character that could not be
 kept, so the text still shows that something was there. Other characters, U+FFFF included,
 are valid in UTF-8 and kept.
@@ -14,6 +17,8 @@ are valid in UTF-8 and kept.
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from typing import Any
 
@@ -23,6 +28,7 @@ from sqlalchemy.types import TypeDecorator
 
 REPLACEMENT = "\ufffd"
 _REFUSED = re.compile("[\x00\ud800-\udfff]")
+_ESCAPED = re.compile(r"\\u(?:0000|d[89a-f])", re.IGNORECASE)  # the same, as JSON escapes
 
 
 def clean_text(value: str) -> str:
@@ -31,14 +37,29 @@ def clean_text(value: str) -> str:
 
 
 def clean_json(value: Any) -> Any:
-    """A JSON-able value with every string in it (keys too) cleaned."""
+    """A JSON-able value with every string in it (keys too) cleaned. Most documents hold
+    nothing to clean: one ``json.dumps`` (which escapes NUL and surrogates as ``\\u0000``,
+    ``\\udXXX``) tells, and the document is then returned as is, without a walk."""
+    if isinstance(value, dict | list | tuple):
+        try:
+            escaped = json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):  # NaN or infinity; or not JSON at all: the column's
+            escaped = None               # serializer will say so after the walk
+        if escaped is not None and not _ESCAPED.search(escaped):
+            return value
+    return _clean_walk(value)
+
+
+def _clean_walk(value: Any) -> Any:
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):
-        return {clean_json(k) if isinstance(k, str) else k: clean_json(v)
+        return {clean_text(k) if isinstance(k, str) else k: _clean_walk(v)
                 for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [clean_json(v) for v in value]
+        return [_clean_walk(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN nor infinity; PostgreSQL refuses Python's « NaN »
     return value
 
 

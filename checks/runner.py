@@ -11,6 +11,7 @@ service scan), and the others are judged as usual. The caller learns of every su
 
 from __future__ import annotations
 
+import logging
 import traceback
 from collections import Counter
 from collections.abc import Sequence
@@ -34,6 +35,8 @@ from storage.findings import (
     service_of_scan,
 )
 from storage.runs import service_scan_ids, set_judge_error
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -146,5 +149,6 @@ def run_checks(storage: Storage, run_id: int, check_ids: list[str] | None = None
             result.findings.update(judge_service_scan(storage, scan_id, specs, artifacts))
         except Exception as exc:
             result.failures[scan_id] = judge_failed(storage, scan_id, specs, exc)
+            logger.error("service scan %s: %s", scan_id, result.failures[scan_id])
             result.findings[Outcome.error.value] += len(specs)
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from storage.db import transaction
 from storage.findings import findings_of_scan, service_of_scan
 from storage.indicator_values import IndicatorRecord, replace_indicator_values
 from storage.runs import service_scan_ids, set_judge_error
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -81,6 +84,7 @@ def compute_indicators(storage: Storage, run_id: int) -> IndicatorsResult:
             result.levels.update(compute_scan_indicators(storage, scan_id, specs))
         except Exception as exc:
             result.failures[scan_id] = f"indicators could not be stored: {reason_of(exc)}"
+            logger.error("service scan %s: %s", scan_id, result.failures[scan_id])
             try:
                 with transaction(storage.sessions) as session:
                     replace_indicator_values(session, scan_id, [])

@@ -2,13 +2,20 @@
 
 Running again replaces a service scan's findings (``vigie recheck``): checks read captures
 only, so old runs can be re-judged when a rule changes, without a browser.
+
+Each service scan is judged in its own transaction: one service whose data cannot be read or
+whose findings cannot be stored gets ``error`` findings saying why (and the reason on its
+service scan), and the others are judged as usual. The caller learns of every such failure
+(``ChecksResult.failures``) so the run does not say ``completed``.
 """
 
 from __future__ import annotations
 
+import logging
 import traceback
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, cast
 
@@ -16,6 +23,7 @@ from checks.inputs import CaptureView, ServiceCaptures, ServiceInfo
 from checks.model import Finding, Outcome
 from checks.registry import CheckSpec, all_checks
 from core.capture import Summary, Timings, ToolVersions
+from core.errors import reason_of
 from storage.artifacts import Artifacts
 from storage.context import Storage
 from storage.db import transaction
@@ -26,7 +34,9 @@ from storage.findings import (
     replace_findings,
     service_of_scan,
 )
-from storage.runs import service_scan_ids
+from storage.runs import service_scan_ids, set_judge_error
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -88,24 +98,57 @@ def record(spec: CheckSpec, finding: Finding) -> FindingRecord:
                                  e.extra) for e in finding.evidence])
 
 
-def judge_service_scan(storage: Storage, service_scan_id: int, specs: Sequence[CheckSpec]
-                       ) -> Counter[str]:
+@dataclass
+class ChecksResult:
+    findings: Counter[str] = field(default_factory=Counter)  # outcome -> count
+    failures: dict[int, str] = field(default_factory=dict)  # service scan id -> why
+
+
+def judge_service_scan(storage: Storage, service_scan_id: int, specs: Sequence[CheckSpec],
+                       artifacts: Artifacts | None = None) -> Counter[str]:
     """Replace one service scan's findings, all at once or not at all (one transaction)."""
     totals: Counter[str] = Counter()
     with transaction(storage.sessions) as session:
-        inputs = load_inputs(session, storage.artifacts, service_scan_id)
+        inputs = load_inputs(session, artifacts or storage.artifacts, service_scan_id)
         records = [record(spec, f) for spec in specs for f in evaluate(spec, inputs)]
         replace_findings(session, service_scan_id, [s.id for s in specs], records)
+        set_judge_error(session, service_scan_id, None)
     totals.update(r.outcome for r in records)
     return totals
 
 
-def run_checks(storage: Storage, run_id: int, check_ids: list[str] | None = None) -> Counter[str]:
-    """Judge every service scan of the run; returns the number of findings per outcome."""
+def judge_failed(storage: Storage, service_scan_id: int, specs: Sequence[CheckSpec],
+                 exc: BaseException) -> str:
+    """Store what is known of a service scan whose judging failed: one ``error`` finding per
+    check (its earlier findings would mix with a rule set they were not judged by) and the
+    reason on the service scan. Returns the reason."""
+    reason = f"checks could not be stored: {reason_of(exc)}"
+    message = f"Le contrôle n'a pas pu être enregistré : {reason_of(exc, 200)}"
+    errors = [FindingRecord(check_id=spec.id, check_version=spec.version,
+                            outcome=Outcome.error.value, message=message,
+                            data={"error": reason}) for spec in specs]
+    try:
+        with transaction(storage.sessions) as session:
+            replace_findings(session, service_scan_id, [s.id for s in specs], errors)
+            set_judge_error(session, service_scan_id, reason)
+    except Exception:  # the database itself refuses: the caller still reports the reason
+        pass
+    return reason
+
+
+def run_checks(storage: Storage, run_id: int, check_ids: list[str] | None = None,
+               artifacts: Artifacts | None = None) -> ChecksResult:
+    """Judge every service scan of the run, each on its own; ``artifacts``: where the run's
+    artifacts are (default: the storage's)."""
     specs = [s for s in all_checks() if check_ids is None or s.id in check_ids]
-    totals: Counter[str] = Counter()
+    result = ChecksResult()
     with storage.sessions() as session:
         scan_ids = service_scan_ids(session, run_id)
     for scan_id in scan_ids:
-        totals.update(judge_service_scan(storage, scan_id, specs))
-    return totals
+        try:
+            result.findings.update(judge_service_scan(storage, scan_id, specs, artifacts))
+        except Exception as exc:
+            result.failures[scan_id] = judge_failed(storage, scan_id, specs, exc)
+            logger.error("service scan %s: %s", scan_id, result.failures[scan_id])
+            result.findings[Outcome.error.value] += len(specs)
+    return result

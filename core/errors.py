@@ -26,6 +26,8 @@ class ErrorKind(enum.StrEnum):
     not_html = "not_html"  # the browser downloaded the response instead of showing a page
     browser_crashed = "browser_crashed"  # the tab's renderer or the browser died
     vigie_error = "vigie_error"  # a fault on Vigie's side
+    # the page was captured but its artifacts could not be written (full disk, permissions)
+    artifact_write_failed = "artifact_write_failed"
 
 
 # Kinds that are facts about the service (its site is down or slow), not Vigie's failures.
@@ -82,10 +84,14 @@ class BrowserCrashed(CaptureFailure):
     kind = ErrorKind.browser_crashed
 
 
+class ArtifactWriteFailed(CaptureFailure):
+    kind = ErrorKind.artifact_write_failed
+
+
 FAILURE_BY_KIND: dict[ErrorKind, type[CaptureFailure]] = {
     cls.kind: cls for cls in (CaptureFailure, CaptureTimeout, ServiceBudgetSpent, BlockedByPolicy,
                               BlockedByRobots, Unreachable, TlsRefused, HttpError, NotHtml,
-                              BrowserCrashed)
+                              BrowserCrashed, ArtifactWriteFailed)
 }
 
 
@@ -95,3 +101,17 @@ class BadInput(VigieError):
 
 class OperationalError(VigieError):
     """Vigie could not do its job (no browser, storage unavailable); the CLI exits with 1."""
+
+
+def reason_of(exc: BaseException, limit: int = 500) -> str:
+    """One line naming the root cause of ``exc``: a database library's wrapper (its ``orig``)
+    or a chained exception is looked through, so the message says what really failed."""
+    seen: set[int] = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        inner = getattr(exc, "orig", None) or exc.__cause__
+        if not isinstance(inner, BaseException):
+            break
+        exc = inner
+    text = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
+    return text if len(text) <= limit else text[: limit - 1] + "…"

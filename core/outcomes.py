@@ -28,9 +28,12 @@ class CloseReason(enum.StrEnum):
 
 
 class RunStatus(enum.StrEnum):
-    """A scan run's status. ``interrupted``: its process died and a later scan closed it."""
+    """A scan run's status. ``interrupted``: its process died and a later scan closed it.
+    ``checks_failed``: crawled, but the checks or indicators of some service could not be
+    stored (the reason is on its service scan)."""
 
     running = "running"
     completed = "completed"
+    checks_failed = "checks_failed"
     failed = "failed"
     interrupted = "interrupted"

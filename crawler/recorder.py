@@ -6,17 +6,23 @@ in flight; the same moments are sent as typed events to a listener (the CLI's pr
 
 from __future__ import annotations
 
+import logging
+
 from core.errors import ErrorKind
 from core.events import CaptureStored, Listener, ServiceFinished, ServiceStarted, ignore
 from core.outcomes import CloseReason
 from storage.captures import (
     CaptureRecord,
+    artifacts_not_stored,
     finish_service_scan,
     save_capture,
     start_service_scan,
+    store_artifacts,
 )
 from storage.context import Storage
 from storage.db import transaction
+
+logger = logging.getLogger(__name__)
 
 
 class Recorder:
@@ -32,6 +38,12 @@ class Recorder:
         self.listener(ServiceStarted(service_scan_id, slug))
 
     def save(self, record: CaptureRecord) -> None:
+        try:
+            store_artifacts(self.storage.artifacts, record)
+        except OSError as exc:  # full disk, permissions: the capture is kept, as an error
+            logger.error("capture of %s (%s): artifacts not written: %s",
+                         record.requested_url, record.viewport, exc)
+            artifacts_not_stored(record, exc)
         with transaction(self.storage.sessions) as session:
             save_capture(session, self.storage.artifacts, record)
         record.drop_payloads()  # the spider may keep the record (shared pages): hashes suffice

@@ -9,7 +9,7 @@ from typing import Any
 
 SERVICE_COLUMNS = ("id", "name", "start_url", "extra_urls", "ministry", "administration",
                    "jdma_id", "declared", "service_scan_id", "status", "close_reason", "attempts",
-                   "started_at", "finished_at", "counters")
+                   "started_at", "finished_at", "counters", "error")
 CAPTURE_COLUMNS = ("id", "service_id", "viewport", "page_kind", "requested_url", "final_url",
                    "http_status", "outcome", "error", "error_kind", "title", "started_at",
                    "load_seconds", "redirect_chain", "timings", "screenshot_sha256",

@@ -34,6 +34,17 @@ class Artifacts(Protocol):
     def exists(self, sha256: str, ext: str) -> bool: ...
 
 
+def json_bytes(obj: Any) -> bytes:
+    """``obj`` as compact UTF-8 JSON. A page's text may hold a lone surrogate, which UTF-8
+    cannot encode: such a document is written with ASCII escapes instead (``\\ud800``), which
+    read back as the very same string."""
+    options: dict[str, Any] = {"sort_keys": True, "separators": (",", ":")}
+    try:
+        return json.dumps(obj, ensure_ascii=False, **options).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(obj, ensure_ascii=True, **options).encode("ascii")
+
+
 class ArtifactStore:
     """The local implementation: a folder shared by every process of one machine."""
 
@@ -63,8 +74,7 @@ class ArtifactStore:
         return sha
 
     def put_json(self, obj: Any) -> str:
-        data = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        return self.put(data.encode("utf-8"), "json")
+        return self.put(json_bytes(obj), "json")
 
     def get(self, sha256: str, ext: str) -> bytes:
         return self.path_for(sha256, ext).read_bytes()

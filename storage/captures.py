@@ -50,6 +50,32 @@ class CaptureRecord:
         self.axe = self.collector = None
 
 
+def store_artifacts(artifacts: Artifacts, rec: CaptureRecord) -> None:
+    """Write the record's payloads into ``artifacts``: ``rec.stored`` gets their hashes and
+    the payloads are dropped. An ``OSError`` (full disk, permissions) propagates. Credentials
+    are dropped first: the JSON artifacts are shown and exported too."""
+    drop_record_credentials(rec)
+    if rec.html is not None:
+        rec.stored["html"] = artifacts.put(rec.html, "html")
+    if rec.screenshot:
+        rec.stored["screenshot"] = artifacts.put(rec.screenshot, "png")
+    for key, obj in (("axe", rec.axe), ("collector", rec.collector)):
+        if obj is not None:
+            rec.stored[key] = artifacts.put_json(obj)
+    rec.drop_payloads()
+
+
+def artifacts_not_stored(rec: CaptureRecord, exc: OSError) -> None:
+    """Make a record whose artifacts could not be written an ``error`` capture saying why:
+    its evidence is gone, so nothing may be judged from it (nor from a partial set)."""
+    rec.outcome = CaptureOutcome.error
+    rec.error_kind = ErrorKind.artifact_write_failed
+    rec.error = f"the page's artifacts could not be written: {exc}"
+    rec.summary = Summary()
+    rec.stored = {}
+    rec.drop_payloads()
+
+
 def start_service_scan(session: Session, service_scan_id: int) -> None:
     scan = session.get_one(ServiceScan, service_scan_id)
     scan.status = "running"
@@ -78,6 +104,7 @@ def save_capture(session: Session, artifacts: Artifacts, rec: CaptureRecord) -> 
     """Store one capture and its artifacts (credentials dropped from its URLs first), and
     count it on its service scan."""
     drop_record_credentials(rec)
+    store_artifacts(artifacts, rec)
     capture = PageCapture(
         service_scan_id=rec.service_scan_id,
         viewport=rec.viewport,
@@ -92,13 +119,10 @@ def save_capture(session: Session, artifacts: Artifacts, rec: CaptureRecord) -> 
         title=rec.title,
         load_seconds=rec.load_seconds,
         timings=rec.timings,
-        html_sha256=(artifacts.put(rec.html, "html") if rec.html is not None
-                     else rec.stored.get("html")),
-        screenshot_sha256=(artifacts.put(rec.screenshot, "png") if rec.screenshot
-                           else rec.stored.get("screenshot")),
-        axe_sha256=artifacts.put_json(rec.axe) if rec.axe is not None else rec.stored.get("axe"),
-        collector_sha256=(artifacts.put_json(rec.collector) if rec.collector is not None
-                          else rec.stored.get("collector")),
+        html_sha256=rec.stored.get("html"),
+        screenshot_sha256=rec.stored.get("screenshot"),
+        axe_sha256=rec.stored.get("axe"),
+        collector_sha256=rec.stored.get("collector"),
         summary=rec.summary,
         tool_versions=rec.tool_versions,
     )
@@ -110,9 +134,6 @@ def save_capture(session: Session, artifacts: Artifacts, rec: CaptureRecord) -> 
     counters[key] = counters.get(key, 0) + 1
     scan.counters = counters  # reassign: JSON columns do not track in-place changes
     session.flush()
-    rec.stored = {k: v for k, v in {
-        "html": capture.html_sha256, "screenshot": capture.screenshot_sha256,
-        "axe": capture.axe_sha256, "collector": capture.collector_sha256}.items() if v}
     return capture
 
 

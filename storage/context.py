@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,6 +39,13 @@ class Storage:
                 "schema: run `vigie init`"
             )
         return cls(settings, engine, session_factory(engine), ArtifactStore(settings.artifacts_dir))
+
+    def artifacts_at(self, root: str | None) -> Artifacts:
+        """The artifacts of a run that recorded ``root`` (None: an older run, whose artifacts
+        are in the current data folder's)."""
+        if root is None or Path(root) == self.settings.artifacts_dir.resolve():
+            return self.artifacts
+        return ArtifactStore(Path(root))
 
     def close(self) -> None:
         self.engine.dispose()

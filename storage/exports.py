@@ -22,6 +22,7 @@ def run_dict(run: ScanRun) -> dict[str, Any]:
         "id": run.id, "status": run.status, "trigger": run.trigger,
         "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
         "tool_versions": run.tool_versions, "config": run.config,
+        "artifacts_root": run.artifacts_root,
     }
 
 
@@ -40,7 +41,7 @@ def load_run(session: Session, run: ScanRun, indicator_order: Sequence[str] = ()
         "service_scan_id": sc.id, "status": sc.status,
         "close_reason": sc.close_reason, "attempts": sc.attempts,
         "started_at": _iso(sc.started_at), "finished_at": _iso(sc.finished_at),
-        "counters": sc.counters,
+        "counters": sc.counters, "error": sc.error,
     } for sc in scans]
     captures = [{
         "id": c.id, "service_id": slug_of[c.service_scan_id], "viewport": c.viewport,

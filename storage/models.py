@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     DateTime,
     Float,
@@ -14,11 +13,11 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.safe_text import SafeJSON, SafeString, SafeText
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -36,7 +35,7 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
-        dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)
+        dict[str, Any]: SafeJSON, list[Any]: SafeJSON, datetime: DateTime(timezone=True)
     }
 
 
@@ -44,17 +43,17 @@ class Service(Base):
     __tablename__ = "service"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(120), unique=True)
-    name: Mapped[str] = mapped_column(Text)
-    start_url: Mapped[str] = mapped_column(Text)
+    slug: Mapped[str] = mapped_column(SafeString(120), unique=True)
+    name: Mapped[str] = mapped_column(SafeText)
+    start_url: Mapped[str] = mapped_column(SafeText)
     extra_urls: Mapped[list[Any]] = mapped_column(default=list)
-    ministry: Mapped[str | None] = mapped_column(Text)
-    administration: Mapped[str | None] = mapped_column(Text)
-    jdma_id: Mapped[str | None] = mapped_column(String(64))
+    ministry: Mapped[str | None] = mapped_column(SafeText)
+    administration: Mapped[str | None] = mapped_column(SafeText)
+    jdma_id: Mapped[str | None] = mapped_column(SafeString(64))
     declared: Mapped[dict[str, Any]] = mapped_column(default=dict)
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Its own schedule (core.schedules text); None: scanned by the main run.
-    schedule: Mapped[str | None] = mapped_column(String(80))
+    schedule: Mapped[str | None] = mapped_column(SafeString(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -65,15 +64,19 @@ class ScanRun(Base):
     __table_args__ = (UniqueConstraint("schedule", "scheduled_for"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    status: Mapped[str] = mapped_column(String(20), default="running")
-    trigger: Mapped[str] = mapped_column(String(20), default="manual")
+    status: Mapped[str] = mapped_column(SafeString(20), default="running")
+    trigger: Mapped[str] = mapped_column(SafeString(20), default="manual")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     config: Mapped[dict[str, Any]] = mapped_column(default=dict)
     tool_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    schedule: Mapped[str | None] = mapped_column(String(80))  # its schedule's name, if fired
+    schedule: Mapped[str | None] = mapped_column(SafeString(80))  # its schedule's name, if fired
     scheduled_for: Mapped[datetime | None]  # the due time it was fired for
+    # The folder its artifacts were written to, absolute (NULL: a run older than this column,
+    # whose artifacts are in the current data folder's). Rechecks and reports read it, not
+    # the data folder of the command that reads the run.
+    artifacts_root: Mapped[str | None] = mapped_column(SafeText)
 
     service_scans: Mapped[list[ServiceScan]] = relationship(back_populates="run")
 
@@ -85,15 +88,15 @@ class ServiceScan(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("scan_run.id", ondelete="CASCADE"), index=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(20), default="pending")
-    close_reason: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(SafeString(20), default="pending")
+    close_reason: Mapped[str | None] = mapped_column(SafeString(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     counters: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(SafeText)
     # The worker scanning it (Celery backend), until lease_expires_at unless renewed.
-    lease_holder: Mapped[str | None] = mapped_column(String(200))
+    lease_holder: Mapped[str | None] = mapped_column(SafeString(200))
     lease_expires_at: Mapped[datetime | None]
 
     run: Mapped[ScanRun] = relationship(back_populates="service_scans")
@@ -116,23 +119,23 @@ class PageCapture(Base):
     service_scan_id: Mapped[int] = mapped_column(
         ForeignKey("service_scan.id", ondelete="CASCADE"), index=True
     )
-    viewport: Mapped[str] = mapped_column(String(20))
-    page_kind: Mapped[str] = mapped_column(String(30))
-    requested_url: Mapped[str] = mapped_column(Text)
-    final_url: Mapped[str | None] = mapped_column(Text)
+    viewport: Mapped[str] = mapped_column(SafeString(20))
+    page_kind: Mapped[str] = mapped_column(SafeString(30))
+    requested_url: Mapped[str] = mapped_column(SafeText)
+    final_url: Mapped[str | None] = mapped_column(SafeText)
     redirect_chain: Mapped[list[Any]] = mapped_column(default=list)
     http_status: Mapped[int | None]
-    outcome: Mapped[str] = mapped_column(String(20))
-    error: Mapped[str | None] = mapped_column(Text)
-    error_kind: Mapped[str | None] = mapped_column(String(32))  # core.errors.ErrorKind
-    title: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(SafeString(20))
+    error: Mapped[str | None] = mapped_column(SafeText)
+    error_kind: Mapped[str | None] = mapped_column(SafeString(32))  # core.errors.ErrorKind
+    title: Mapped[str | None] = mapped_column(SafeText)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     load_seconds: Mapped[float | None] = mapped_column(Float)
     timings: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    html_sha256: Mapped[str | None] = mapped_column(String(64))
-    screenshot_sha256: Mapped[str | None] = mapped_column(String(64))
-    axe_sha256: Mapped[str | None] = mapped_column(String(64))
-    collector_sha256: Mapped[str | None] = mapped_column(String(64))
+    html_sha256: Mapped[str | None] = mapped_column(SafeString(64))
+    screenshot_sha256: Mapped[str | None] = mapped_column(SafeString(64))
+    axe_sha256: Mapped[str | None] = mapped_column(SafeString(64))
+    collector_sha256: Mapped[str | None] = mapped_column(SafeString(64))
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
     tool_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
@@ -149,11 +152,11 @@ class Finding(Base):
     page_capture_id: Mapped[int | None] = mapped_column(
         ForeignKey("page_capture.id", ondelete="CASCADE"), index=True
     )
-    check_id: Mapped[str] = mapped_column(String(80))
+    check_id: Mapped[str] = mapped_column(SafeString(80))
     check_version: Mapped[int]
-    outcome: Mapped[str] = mapped_column(String(20))
-    severity: Mapped[str | None] = mapped_column(String(20))
-    message: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(SafeString(20))
+    severity: Mapped[str | None] = mapped_column(SafeString(20))
+    message: Mapped[str] = mapped_column(SafeText)
     references: Mapped[list[Any]] = mapped_column(default=list)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -172,11 +175,11 @@ class Evidence(Base):
     finding_id: Mapped[int] = mapped_column(
         ForeignKey("finding.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(20))
-    url: Mapped[str | None] = mapped_column(Text)
-    selector: Mapped[str | None] = mapped_column(Text)
-    snippet: Mapped[str | None] = mapped_column(Text)
-    artifact_sha256: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(SafeString(20))
+    url: Mapped[str | None] = mapped_column(SafeText)
+    selector: Mapped[str | None] = mapped_column(SafeText)
+    snippet: Mapped[str | None] = mapped_column(SafeText)
+    artifact_sha256: Mapped[str | None] = mapped_column(SafeString(64))
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     finding: Mapped[Finding] = relationship(back_populates="evidence")
@@ -192,12 +195,12 @@ class IndicatorValue(Base):
     service_scan_id: Mapped[int] = mapped_column(
         ForeignKey("service_scan.id", ondelete="CASCADE"), index=True
     )
-    indicator: Mapped[str] = mapped_column(String(40))  # slug, e.g. "handicap"
-    level: Mapped[str] = mapped_column(String(40))  # level code, e.g. "partiel"
-    label: Mapped[str] = mapped_column(Text)  # French label (the observatory's when official)
+    indicator: Mapped[str] = mapped_column(SafeString(40))  # slug, e.g. "handicap"
+    level: Mapped[str] = mapped_column(SafeString(40))  # level code, e.g. "partiel"
+    label: Mapped[str] = mapped_column(SafeText)  # French label (the observatory's when official)
     official: Mapped[bool] = mapped_column(Boolean)
     value: Mapped[dict[str, Any]] = mapped_column(default=dict)  # facts the level rests on
-    rationale: Mapped[str] = mapped_column(Text)  # one line, French
+    rationale: Mapped[str] = mapped_column(SafeText)  # one line, French
     finding_ids: Mapped[list[Any]] = mapped_column(default=list)
     rule_version: Mapped[int]
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -210,9 +213,9 @@ class SchedulerLease(Base):
 
     __tablename__ = "scheduler_lease"
 
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(200))  # host:pid:random, one per process
-    host: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(SafeString(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(SafeString(200))  # host:pid:random, one per process
+    host: Mapped[str] = mapped_column(SafeString(255))
     pid: Mapped[int]
     acquired_at: Mapped[datetime]
     beat_at: Mapped[datetime]
@@ -229,9 +232,9 @@ class SchedulerEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    schedule: Mapped[str | None] = mapped_column(String(80))
-    kind: Mapped[str] = mapped_column(String(20))
+    schedule: Mapped[str | None] = mapped_column(SafeString(80))
+    kind: Mapped[str] = mapped_column(SafeString(20))
     scheduled_for: Mapped[datetime | None]
     run_id: Mapped[int | None] = mapped_column(ForeignKey("scan_run.id", ondelete="SET NULL"))
-    detail: Mapped[str] = mapped_column(Text, default="")
-    holder: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(SafeText, default="")
+    holder: Mapped[str | None] = mapped_column(SafeString(200))

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from core.errors import ErrorKind
 from core.outcomes import CaptureOutcome, RunStatus
 from storage.captures import COUNTER_KEYS, finish_service_scan
 from storage.models import (
@@ -84,6 +85,62 @@ def finish_run(session: Session, run_id: int, *, status: str, stats: dict[str, A
     run.stats = stats
     run.tool_versions = {**(run.tool_versions or {}), **tool_versions}
     return run
+
+
+def set_run_status(session: Session, run_id: int, status: str) -> None:
+    session.get_one(ScanRun, run_id).status = status
+
+
+def set_judge_error(session: Session, service_scan_id: int, reason: str | None) -> None:
+    """Record why a service scan's checks or indicators could not be stored (None: they
+    were)."""
+    session.get_one(ServiceScan, service_scan_id).error = reason
+
+
+def scan_slugs(session: Session, run_id: int) -> dict[int, str]:
+    """Service scan id -> service slug, for a run."""
+    rows = session.execute(
+        select(ServiceScan.id, Service.slug).join(Service, Service.id == ServiceScan.service_id)
+        .where(ServiceScan.run_id == run_id).order_by(ServiceScan.id))
+    return {scan_id: slug for scan_id, slug in rows}
+
+
+def close_scans(session: Session, run_id: int) -> None:
+    """Close every service scan of the run not closed yet, from the captures it holds."""
+    for scan_id in unfinished_scan_ids(session, run_id):
+        finish_service_scan(session, scan_id)
+
+
+ARTIFACT_COLUMNS = (("html_sha256", "html"), ("screenshot_sha256", "png"),
+                    ("axe_sha256", "json"), ("collector_sha256", "json"))
+
+
+def artifacts_of_run(session: Session, run_id: int) -> list[tuple[str, str]]:
+    """Every distinct artifact ``(sha256, ext)`` the run's captures point to."""
+    rows = session.execute(
+        select(*(getattr(PageCapture, column) for column, _ in ARTIFACT_COLUMNS))
+        .join(ServiceScan, ServiceScan.id == PageCapture.service_scan_id)
+        .where(ServiceScan.run_id == run_id).order_by(PageCapture.id))
+    seen: dict[tuple[str, str], None] = {}
+    for row in rows:
+        for sha, (_column, ext) in zip(row, ARTIFACT_COLUMNS, strict=True):
+            if sha:
+                seen[(sha, ext)] = None
+    return list(seen)
+
+
+def unstored_captures(session: Session, run_id: int) -> int:
+    """How many of the run's captures lost their artifacts (full disk, permissions)."""
+    return session.scalar(
+        select(func.count()).select_from(PageCapture)
+        .join(ServiceScan, ServiceScan.id == PageCapture.service_scan_id)
+        .where(ServiceScan.run_id == run_id,
+               PageCapture.error_kind == ErrorKind.artifact_write_failed.value)) or 0
+
+
+def artifacts_root(session: Session, run_id: int) -> str | None:
+    """The folder the run's artifacts were written to (None: a run older than this record)."""
+    return session.get_one(ScanRun, run_id).artifacts_root
 
 
 def interrupt_dead_runs(session: Session, host: str, is_alive: Callable[[int], bool]) -> list[int]:
@@ -215,7 +272,7 @@ def reset_service_scans(session: Session, scan_ids: Sequence[int]) -> None:
     session.execute(delete(PageCapture).where(PageCapture.service_scan_id.in_(ids)))
     for scan in session.scalars(select(ServiceScan).where(ServiceScan.id.in_(ids))):
         scan.status = "pending"
-        scan.close_reason = None
+        scan.close_reason = scan.error = None
         scan.lease_holder = scan.lease_expires_at = None
         scan.started_at = scan.finished_at = None
         scan.counters = dict.fromkeys(("pages/attempted", *COUNTER_KEYS), 0)

@@ -9,7 +9,6 @@ failures raise a ``core.errors.OperationalError`` (exit code 1).
 from __future__ import annotations
 
 import enum
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 from core.errors import BadInput
 from core.events import Listener
+from core.outcomes import RunStatus
 from core.schedules import MAIN
 from core.settings import Settings
 from crawler.browser import BrowserChoice
@@ -29,11 +29,12 @@ from services import RegistryError, ServiceSpec, load_services, upsert_services
 from storage.context import Storage
 from storage.db import transaction
 from storage.exports import load_run
-from storage.runs import resolve_run, service_scan_of, service_slugs
+from storage.runs import resolve_run, run_status, service_scan_of, service_slugs, set_run_status
 from storage.scheduling import DueTimeTaken, run_for_due_time, tag_scheduled_run
 from storage.services import list_services as stored_services
 from storage.services import service_schedules
 from vigie.execution import (
+    Judgement,
     ScanResult,
     execute_run,
     judge,
@@ -49,7 +50,9 @@ class ExitCode(enum.IntEnum):
     """Exit codes of every ``vigie`` command (README, « Exit codes »)."""
 
     ok = 0
-    operational_failure = 1  # Vigie could not do its job (no browser, a scan failed on its side)
+    # Vigie could not do its job: no browser, a scan failed on its side, artifacts that could
+    # not be written or are missing, checks that could not be stored
+    operational_failure = 1
     bad_input = 2  # a file, flag or id the user can fix; nothing was written
 
 
@@ -190,10 +193,20 @@ def run_id_of(storage: Storage, run: str, *, flag: str = "--run") -> int:
 
 
 def recheck(storage: Storage, run: str, check_ids: list[str] | None = None
-            ) -> tuple[int, Counter[str]]:
-    """Recompute a stored run's findings and indicators from its captures (no browser)."""
+            ) -> tuple[int, Judgement]:
+    """Recompute a stored run's findings and indicators from its captures (no browser).
+
+    The artifacts are read where the run wrote them; when some are missing it refuses
+    (``MissingArtifacts``) and replaces nothing. A run whose checks now fail (or no longer
+    fail) says so: ``checks_failed`` or ``completed``."""
     run_id = run_id_of(storage, run)
-    return run_id, judge(storage, run_id, check_ids)
+    judgement = judge(storage, run_id, check_ids, complete=True)
+    with transaction(storage.sessions) as session:
+        current = run_status(session, run_id)
+        if current in (RunStatus.completed, RunStatus.checks_failed):
+            set_run_status(session, run_id, (RunStatus.checks_failed if judgement.failures
+                                             else RunStatus.completed).value)
+    return run_id, judgement
 
 
 EXPORT_KINDS = ("run", "findings", "indicators")

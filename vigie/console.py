@@ -56,10 +56,17 @@ def run_with_progress(job: Callable[[Listener], ScanResult]) -> int:
     with handled(), scan_progress(console) as listener:
         result = job(listener)
     console.print(summary_table(result.run_id, result.summaries))
-    if result.operational_failure:
+    for slug, reason in result.judge_failures.items():
+        err.print(f"{slug}: {reason}", highlight=False, markup=False)
+    if result.unstored_captures:
+        err.print(f"{result.unstored_captures} capture(s) lost their artifacts (full disk or "
+                  "permissions?): stored as errors with the reason", highlight=False)
+    if result.judge_failures:
+        err.print(f"run {result.run_id} closed {result.status}: the checks of "
+                  f"{len(result.judge_failures)} service(s) could not be stored", highlight=False)
+    elif result.operational_failure:
         err.print("some service scans failed on Vigie's side (see close reasons above)")
-        return ExitCode.operational_failure
-    return ExitCode.ok
+    return ExitCode.operational_failure if result.operational_failure else ExitCode.ok
 
 
 class ScanProgress:

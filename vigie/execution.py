@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from checks.runner import run_checks
@@ -24,12 +25,16 @@ from core.outcomes import CloseReason, RunStatus
 from crawler.browser import BrowserChoice, BrowserNotFound, find_browser
 from crawler.run import tool_versions
 from indicators.runner import compute_indicators
+from storage.artifacts import Artifacts
 from storage.context import Storage
 from storage.db import transaction
 from storage.runs import (
     ServiceScanSummary,
+    artifacts_of_run,
+    artifacts_root,
     claim_run,
     close_reasons,
+    close_scans,
     close_unfinished,
     closed_scans,
     create_run,
@@ -39,8 +44,10 @@ from storage.runs import (
     reset_service_scans,
     run_owner,
     run_status,
+    scan_slugs,
     service_scan_summaries,
     unfinished_scan_ids,
+    unstored_captures,
 )
 from vigie.backends import backend_for
 
@@ -54,8 +61,20 @@ SITE_FAILURES = frozenset({CloseReason.unreachable.value, CloseReason.timeout.va
 _PR_SET_PDEATHSIG = 1
 
 
+class MissingArtifacts(OperationalError):
+    """A stored run's artifacts are not where it wrote them: it cannot be judged again."""
+
+
 class RunInProgress(BadInput):
     """The run is being executed by a live process: it cannot be resumed or re-run now."""
+
+
+@dataclass
+class Judgement:
+    """What judging a run gave: findings per outcome, and the services it failed for."""
+
+    findings: Counter[str]
+    failures: dict[str, str] = field(default_factory=dict)  # service slug -> why
 
 
 @dataclass
@@ -65,10 +84,13 @@ class ScanResult:
     findings: Counter[str]
     close_reasons: dict[str, str]
     summaries: list[ServiceScanSummary] = field(default_factory=list)
+    judge_failures: dict[str, str] = field(default_factory=dict)  # service slug -> why
+    # Captures whose artifacts could not be written (full disk, permissions).
+    unstored_captures: int = 0
 
     @property
     def operational_failure(self) -> bool:
-        return self.status != RunStatus.completed or any(
+        return self.status != RunStatus.completed or self.unstored_captures > 0 or any(
             r in OPERATIONAL_FAILURES for r in self.close_reasons.values())
 
 
@@ -97,7 +119,8 @@ def start_run(storage: Storage, slugs: Sequence[str], *, trigger: str = "manual"
         run_id, _targets = create_run(
             session, slugs, trigger=trigger, config={**storage.settings.public_dict(),
                                                      "owner": me},
-            tool_versions=tool_versions())
+            tool_versions=tool_versions(),
+            artifacts_root=str(storage.settings.artifacts_dir.resolve()))
         if tag is not None:
             tag(session, run_id)
     return run_id
@@ -107,39 +130,72 @@ def execute_run(storage: Storage, run_id: int, *, listener: Listener | None = No
                 browser: BrowserChoice | None = None) -> ScanResult:
     """Crawl the run's pending service scans (with retries), judge the run and close it."""
     config = storage.settings
+    _refuse_other_artifacts_folder(storage, run_id)
     try:
         browser = browser or find_browser(config.browser_path)
     except BrowserNotFound as exc:
         raise OperationalError(str(exc)) from None
     with transaction(storage.sessions) as session:
         claim_run(session, run_id, this_process(), browser_source=browser.source)
-    status = RunStatus.completed.value
+    # The run says ``completed`` only once its checks are stored: until then it is running
+    # (a process that dies while judging leaves it to be closed ``interrupted``).
+    status = RunStatus.failed.value
     stats: dict[str, Any] = {}
+    judgement = Judgement(Counter())
     try:
         stats = _crawl_with_retries(storage, run_id, browser, listener)
-    except BaseException:
-        status = RunStatus.failed.value
-        raise
+        with transaction(storage.sessions) as session:
+            close_scans(session, run_id)
+        judgement = judge(storage, run_id)
+        status = (RunStatus.checks_failed if judgement.failures else RunStatus.completed).value
     finally:
         with transaction(storage.sessions) as session:
             close_unfinished(session, run_id)
             finish_run(session, run_id, status=status, stats=_public(stats),
                        tool_versions=observed_tool_versions(session, run_id))
-    findings = judge(storage, run_id)
-    return result_of(storage, run_id, findings)
+    return result_of(storage, run_id, judgement)
 
 
-def judge(storage: Storage, run_id: int, check_ids: list[str] | None = None) -> Counter[str]:
-    """Run the checks over a run's stored captures, then recompute its indicators."""
-    findings = run_checks(storage, run_id, check_ids)
-    compute_indicators(storage, run_id)
-    return findings
-
-
-def result_of(storage: Storage, run_id: int, findings: Counter[str]) -> ScanResult:
+def judge(storage: Storage, run_id: int, check_ids: list[str] | None = None, *,
+          complete: bool = False) -> Judgement:
+    """Run the checks over a run's stored captures, then recompute its indicators; each
+    service on its own (one service's bad data never blocks the others). The artifacts are
+    read where the run wrote them; with ``complete``, ``MissingArtifacts`` when some are not
+    there (nothing is replaced then)."""
+    artifacts = run_artifacts(storage, run_id, complete=complete)
+    checks = run_checks(storage, run_id, check_ids, artifacts)
+    indicators = compute_indicators(storage, run_id)
     with storage.sessions() as session:
-        return ScanResult(run_id, run_status(session, run_id), findings,
-                          close_reasons(session, run_id), service_scan_summaries(session, run_id))
+        slugs = scan_slugs(session, run_id)
+    failures = {slugs[scan_id]: reason for scan_id, reason in
+                {**indicators.failures, **checks.failures}.items()}
+    return Judgement(checks.findings, failures)
+
+
+def run_artifacts(storage: Storage, run_id: int, *, complete: bool = False) -> Artifacts:
+    """The run's artifact store; with ``complete``, ``MissingArtifacts`` (naming the run, the
+    folder and an artifact it lacks) unless every artifact its captures point to is there."""
+    with storage.sessions() as session:
+        root = artifacts_root(session, run_id)
+        needed = artifacts_of_run(session, run_id) if complete else []
+    artifacts = storage.artifacts_at(root)
+    missing = [(sha, ext) for sha, ext in needed if not artifacts.exists(sha, ext)]
+    if missing:
+        where = root or f"{storage.settings.artifacts_dir} (the current data folder's: the "\
+                        "run predates recording its own)"
+        sha, ext = missing[0]
+        raise MissingArtifacts(
+            f"run {run_id}: {len(missing)} of its {len(needed)} artifacts are missing from "
+            f"{where}, e.g. {sha}.{ext}; nothing was replaced (is --data-dir / "
+            "VIGIE_DATA_DIR the run's?)")
+    return artifacts
+
+
+def result_of(storage: Storage, run_id: int, judgement: Judgement) -> ScanResult:
+    with storage.sessions() as session:
+        return ScanResult(run_id, run_status(session, run_id), judgement.findings,
+                          close_reasons(session, run_id), service_scan_summaries(session, run_id),
+                          judgement.failures, unstored_captures(session, run_id))
 
 
 def resume_run(storage: Storage, run_id: int, *, listener: Listener | None = None,
@@ -147,6 +203,7 @@ def resume_run(storage: Storage, run_id: int, *, listener: Listener | None = Non
     """Finish a run whose process died (or was stopped): its closed service scans are kept,
     the others are redone from the start (their partial captures removed, attempts + 1)."""
     _refuse_if_live(storage, run_id)
+    _refuse_other_artifacts_folder(storage, run_id)
     with transaction(storage.sessions) as session:
         # A service scan a live worker holds goes on there; the run waits for it.
         reset_service_scans(session, unfinished_scan_ids(session, run_id, unleased=True))
@@ -158,10 +215,22 @@ def rerun_services(storage: Storage, run_id: int, scan_ids: Sequence[int], *,
                    ) -> ScanResult:
     """Redo some service scans of a stored run (a new attempt each), then judge the run."""
     _refuse_if_live(storage, run_id)
+    _refuse_other_artifacts_folder(storage, run_id)
     with transaction(storage.sessions) as session:
         reset_service_scans(session, [*scan_ids, *unfinished_scan_ids(session, run_id,
                                                                       unleased=True)])
     return execute_run(storage, run_id, listener=listener, browser=browser)
+
+
+def _refuse_other_artifacts_folder(storage: Storage, run_id: int) -> None:
+    """A run's artifacts stay in one folder: resuming or rerunning it with another data
+    folder would split them, and its checks would not find half of them."""
+    with storage.sessions() as session:
+        root = artifacts_root(session, run_id)
+    if root is not None and Path(root) != storage.settings.artifacts_dir.resolve():
+        raise BadInput(f"run {run_id} writes its artifacts to {root}, not to "
+                       f"{storage.settings.artifacts_dir.resolve()}: give the run's data folder "
+                       "(--data-dir or VIGIE_DATA_DIR)")
 
 
 def _refuse_if_live(storage: Storage, run_id: int) -> None:

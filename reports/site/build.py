@@ -121,6 +121,7 @@ class SiteWriter:
         self.check_titles = {c.id: c.title for c in all_checks()}
         self.titles = {s.slug: s.title for s in self.specs}
         self.alerts: list[Alert] = []  # about the collection itself, shown on every page
+        self.artifacts = storage.artifacts
 
     def render(self, template: str, path: str, **context: Any) -> Path:
         depth = path.count("/")
@@ -135,6 +136,8 @@ class SiteWriter:
                                             alert_after=self.storage.settings.alert_after)
             run = run_by_id(session, run_id)
             run_view = RunView.of(run)
+            # Screenshots are read where the run wrote them, whatever --data-dir says.
+            self.artifacts = self.storage.artifacts_at(run.artifacts_root)
             services = load_services(session, run, self.specs)
             for s in services:
                 if not SAFE_NAME.fullmatch(s.slug):  # registry ids are safe; older rows?
@@ -166,7 +169,7 @@ class SiteWriter:
         captures = load_captures(session, service.scan_id)
         by_id = {c.id: c for c in captures}
         findings = load_findings(session, service.scan_id, by_id)
-        screenshots = {c.id: copy_screenshot(self.storage.artifacts, c.screenshot_sha256,
+        screenshots = {c.id: copy_screenshot(self.artifacts, c.screenshot_sha256,
                                              self.folder) for c in captures}
         rgaa = group_by_rgaa(findings)
         changes = Changes(previous.run_id if previous else None)

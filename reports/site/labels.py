@@ -31,6 +31,7 @@ ERROR_KIND_FR = {
     "tls_refused": "certificat ou TLS refusé par le navigateur",
     "http_error": "erreur HTTP", "not_html": "pas une page HTML (téléchargement)",
     "browser_crashed": "navigateur arrêté", "vigie_error": "erreur de Vigie",
+    "artifact_write_failed": "preuves non enregistrées (disque plein ou droits)",
 }
 CLOSE_REASON_FR = {
     "completed": "terminé", "partial": "partiel", "timeout": "délai dépassé",
@@ -39,7 +40,8 @@ CLOSE_REASON_FR = {
     "robots_disallowed": "interdit par robots.txt", "error": "erreur de Vigie",
 }
 RUN_STATUS_FR = {"completed": "terminé", "running": "en cours", "failed": "échoué",
-                 "interrupted": "interrompu"}
+                 "interrupted": "interrompu",
+                 "checks_failed": "terminé, contrôles en échec pour certains services"}
 PAGE_KIND_FR = {"start": "Page de départ", "extra": "Page supplémentaire",
                 "contact": "Contact ou aide", "accessibility": "Déclaration d’accessibilité",
                 "legal": "Mentions légales", "sitemap": "Plan du site"}

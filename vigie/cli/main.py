@@ -124,9 +124,14 @@ def recheck(run: RunOpt = "latest", data_dir: DataDir = None,
             ) -> None:
     """Recompute a stored run's findings and indicators from its captures (no browser)."""
     with handled(), vigie_app.open_storage(vigie_app.settings(data_dir)) as storage:
-        run_id, totals = vigie_app.recheck(storage, run, check)
-    console.print(f"run {run_id}: " + ", ".join(f"{v} {k}" for k, v in sorted(totals.items()))
-                  + "; indicators recomputed")
+        run_id, judgement = vigie_app.recheck(storage, run, check)
+    console.print(f"run {run_id}: " + ", ".join(
+        f"{v} {k}" for k, v in sorted(judgement.findings.items())) + "; indicators recomputed")
+    if judgement.failures:
+        for slug, reason in judgement.failures.items():
+            err.print(f"{slug}: {reason}", highlight=False, markup=False)
+        raise fail(f"run {run_id}: the checks of {len(judgement.failures)} service(s) could "
+                   "not be stored", ExitCode.operational_failure)
 
 
 @app.command()

@@ -262,6 +262,9 @@ class Summary(TypedDict, total=False):
     tls: Tls | None
     server_ip: str | None
     shared_from_service_scan: int
+    # URLs the tab's main frame moved to after the requested page's load event (script,
+    # meta refresh), in order; the capture describes the last of them (docs/captures.md).
+    navigated_after_load: list[str]
 
 
 class Timings(TypedDict, total=False):

@@ -1,0 +1,148 @@
+"""What Vigie watches on each of its tabs: renderer crashes, the main frame's document, the
+JavaScript heap.
+
+One ``Tab`` per pooled page, attached once when the handler creates the page (``attach``) and
+kept for the page's life. It holds a CDP session of its own, because Playwright's public API
+tells neither which document the main frame shows (a new one after ``location = …`` or a meta
+refresh; a ``pushState`` keeps it) nor how large the page's heap is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from playwright.async_api import CDPSession, Page
+from playwright.async_api import Response as PlaywrightResponse
+
+HEAP_POLL_SECONDS = 0.2
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document of the main frame: Chromium's loader id changes with every new document."""
+
+    loader_id: str
+    url: str
+
+
+@dataclass
+class Tab:
+    page: Page
+    cdp: CDPSession
+    main_frame_id: str = ""
+    crashed: bool = False
+    # Main-frame activity, for the settle step: last navigation event, and whether it is loading.
+    last_activity: float = field(default_factory=time.monotonic)
+    loading: bool = False
+    committed: list[str] = field(default_factory=list)  # URLs of new documents, in order
+    document_response: PlaywrightResponse | None = None  # of the last main-frame navigation
+    heap_peak: int = 0  # bytes, highest JS heap seen during the current capture
+
+    # -- events -------------------------------------------------------------------------------
+
+    def _on_main_frame(self, event: dict[str, Any], *, loading: bool | None = None) -> None:
+        frame_id = event.get("frameId") or event.get("frame", {}).get("id")
+        if frame_id != self.main_frame_id:
+            return
+        self.last_activity = time.monotonic()
+        if loading is not None:
+            self.loading = loading
+
+    def _on_navigated(self, event: dict[str, Any]) -> None:
+        frame = event.get("frame", {})
+        if frame.get("parentId") is None:
+            self.main_frame_id = frame.get("id", self.main_frame_id)
+            self.committed.append(frame.get("url", ""))
+            self.last_activity = time.monotonic()
+
+    def _on_response(self, response: PlaywrightResponse) -> None:
+        with contextlib.suppress(Exception):  # a response of a frame already detached
+            if response.request.is_navigation_request() and \
+                    response.frame == self.page.main_frame:
+                self.document_response = response
+
+    def _on_crash(self, _page: Page) -> None:
+        self.crashed = True
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def new_capture(self) -> None:
+        self.committed.clear()
+        self.heap_peak = 0
+        self.document_response = None
+
+    async def document(self) -> Document:
+        tree = await self.cdp.send("Page.getFrameTree")
+        frame = tree["frameTree"]["frame"]
+        self.main_frame_id = frame["id"]
+        return Document(frame["loaderId"], frame["url"])
+
+    async def settle(self, quiet: float, longest: float) -> None:
+        """Wait until the main frame has neither loaded nor navigated for ``quiet`` seconds
+        (a meta refresh or a script moving the page on right after ``load``), at most
+        ``longest`` seconds."""
+        deadline = time.monotonic() + longest
+        while (now := time.monotonic()) < deadline:
+            still = self.last_activity + quiet - now
+            if not self.loading and still <= 0:
+                return
+            await asyncio.sleep(min(max(still, 0.05), deadline - now))
+
+    async def heap_used(self) -> int:
+        usage = await self.cdp.send("Runtime.getHeapUsage")
+        used = int(usage.get("usedSize", 0))
+        self.heap_peak = max(self.heap_peak, used)
+        return used
+
+    async def watch_heap(self, limit_bytes: int) -> int | None:
+        """Return the heap size once the page's JS heap is past ``limit_bytes``, None if the tab
+        went away; runs until cancelled otherwise. A renderer too busy to answer is left to
+        V8's own heap limit (the browser's ``--max-old-space-size``)."""
+        while True:
+            try:
+                used = await asyncio.wait_for(self.heap_used(), timeout=5.0)
+            except TimeoutError:
+                continue  # the main thread is busy; V8's limit still holds
+            except Exception:
+                return None  # the tab is gone: nothing more to watch
+            if used > limit_bytes:
+                return used
+            await asyncio.sleep(HEAP_POLL_SECONDS)
+
+
+_TABS: weakref.WeakKeyDictionary[Page, Tab] = weakref.WeakKeyDictionary()
+
+
+async def attach(page: Page) -> Tab:
+    """Start watching a new tab (once per page)."""
+    existing = _TABS.get(page)
+    if existing is not None:
+        return existing
+    cdp = await page.context.new_cdp_session(page)
+    tab = Tab(page, cdp)
+    page.on("crash", tab._on_crash)
+    page.on("response", tab._on_response)
+    cdp.on("Page.frameNavigated", tab._on_navigated)
+    cdp.on("Page.frameStartedLoading", lambda e: tab._on_main_frame(e, loading=True))
+    cdp.on("Page.frameStoppedLoading", lambda e: tab._on_main_frame(e, loading=False))
+    cdp.on("Page.frameRequestedNavigation", tab._on_main_frame)
+    await cdp.send("Page.enable")
+    await tab.document()
+    _TABS[page] = tab
+    return tab
+
+
+def tab_of(page: Page) -> Tab | None:
+    return _TABS.get(page)
+
+
+def memory_limit_message(limit_mb: int, used: int | None = None) -> str:
+    seen = f" ({used / MB:.0f} MB)" if used and used > 0 else ""
+    return (f"the page's JavaScript heap grew past the {limit_mb} MB limit{seen} "
+            "(renderer_memory_mb, VIGIE_RENDERER_MEMORY_MB): tab closed")

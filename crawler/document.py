@@ -12,6 +12,7 @@ through are kept in ``navigated_after_load``.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, TypedDict, cast
 
 from playwright.async_api import Page
@@ -19,9 +20,10 @@ from playwright.async_api import Page
 from core.errors import ErrorKind
 from crawler.collect import PageCollection, bounded, collect_page
 from crawler.failures import describe
-from crawler.tabs import attach, tab_of
+from crawler.tabs import Tab, attach, tab_of
 
 SETTLE_QUIET = 0.25  # s without main-frame activity before collecting (meta refresh 0 s, …)
+SETTLE_LONGEST = 2.0  # s: a page still moving by then is collected anyway, and checked
 ATTEMPTS = 2  # the first document, then the one it moved to
 MAX_NAVIGATIONS_KEPT = 20
 
@@ -45,7 +47,7 @@ async def collect_document(page: Page, call_timeout: float, screenshot_full_page
     """``collect_page`` on one document, with that document's HTML and URL (module docstring).
     Raises only when the tab itself is gone (a crash): the handler maps that."""
     tab = tab_of(page) or await attach(page)
-    await tab.settle(SETTLE_QUIET, call_timeout)
+    await tab.settle(SETTLE_QUIET, min(SETTLE_LONGEST, call_timeout))
     result: DocumentCollection = {}
     for _attempt in range(ATTEMPTS):
         before = await tab.document()
@@ -60,10 +62,12 @@ async def collect_document(page: Page, call_timeout: float, screenshot_full_page
         after = await tab.document()
         if after.loader_id == before.loader_id:
             break
-        await tab.settle(SETTLE_QUIET, call_timeout)
+        await tab.settle(SETTLE_QUIET, min(SETTLE_LONGEST, call_timeout))
     else:
-        return _unstable(result, tab.committed)
-    moved = tab.committed[1:MAX_NAVIGATIONS_KEPT + 1]
+        await _freeze(tab)
+        return _unstable(result, [d.url for d in tab.committed])
+    await _freeze(tab)
+    moved = tab.navigated_after_load()[:MAX_NAVIGATIONS_KEPT]
     if moved:
         result["navigated_after_load"] = moved
     if html is not None and not result.get("page_stuck"):
@@ -73,6 +77,13 @@ async def collect_document(page: Page, call_timeout: float, screenshot_full_page
             result["document"]["status"] = response.status
             result["document"]["headers"] = await _headers(response)
     return result
+
+
+async def _freeze(tab: Tab) -> None:
+    # What follows the collection in the download (scrapy-playwright's own page.content())
+    # must not fail because the page moved on meanwhile.
+    with contextlib.suppress(Exception):  # a crashed tab: the handler sees it
+        await tab.freeze()
 
 
 async def _headers(response: Any) -> dict[str, str] | None:

@@ -114,7 +114,7 @@ class VigieDownloadHandler(ScrapyPlaywrightDownloadHandler):
             ) from None
         request.meta["playwright_page"] = page
         tab = tab_of(page) or await attach(page)
-        tab.new_capture()
+        await tab.new_capture(request.url)
         try:
             response = await self._download_watched(request, spider, tab, deadline)
         except BaseException:

@@ -40,7 +40,10 @@ class Tab:
     # Main-frame activity, for the settle step: last navigation event, and whether it is loading.
     last_activity: float = field(default_factory=time.monotonic)
     loading: bool = False
-    committed: list[str] = field(default_factory=list)  # URLs of new documents, in order
+    committed: list[Document] = field(default_factory=list)  # new documents, in order
+    requested: str = ""  # the URL the handler navigates to for the current capture
+    requested_loader: str = ""  # the loader of that navigation (the same through redirects)
+    frozen: bool = False
     document_response: PlaywrightResponse | None = None  # of the last main-frame navigation
     heap_peak: int = 0  # bytes, highest JS heap seen during the current capture
 
@@ -58,8 +61,14 @@ class Tab:
         frame = event.get("frame", {})
         if frame.get("parentId") is None:
             self.main_frame_id = frame.get("id", self.main_frame_id)
-            self.committed.append(frame.get("url", ""))
+            self.committed.append(Document(frame.get("loaderId", ""), frame.get("url", "")))
             self.last_activity = time.monotonic()
+
+    def _on_started_navigating(self, event: dict[str, Any]) -> None:
+        self._on_main_frame(event)
+        if event.get("frameId") == self.main_frame_id and not self.requested_loader and \
+                _same_url(event.get("url", ""), self.requested):
+            self.requested_loader = event.get("loaderId", "")
 
     def _on_response(self, response: PlaywrightResponse) -> None:
         with contextlib.suppress(Exception):  # a response of a frame already detached
@@ -72,8 +81,16 @@ class Tab:
 
     # -- queries ------------------------------------------------------------------------------
 
-    def new_capture(self) -> None:
+    async def new_capture(self, url: str) -> None:
+        """Forget the previous capture's document; events the browser sent before this call
+        are flushed first (by a round trip), so they are not taken for the new capture's."""
+        with contextlib.suppress(Exception):  # a crashed tab: the download will say so
+            if self.frozen:
+                await self.cdp.send("Emulation.setScriptExecutionDisabled", {"value": False})
+                self.frozen = False
+            await self.document()
         self.committed.clear()
+        self.requested, self.requested_loader = url, ""
         self.heap_peak = 0
         self.document_response = None
 
@@ -93,6 +110,19 @@ class Tab:
             if not self.loading and still <= 0:
                 return
             await asyncio.sleep(min(max(still, 0.05), deadline - now))
+
+    def navigated_after_load(self) -> list[str]:
+        """URLs of the documents that followed the requested page's, in order."""
+        loaders = [d.loader_id for d in self.committed]
+        first = loaders.index(self.requested_loader) if self.requested_loader in loaders else 0
+        return [d.url for d in self.committed[first + 1:]]
+
+    async def freeze(self) -> None:
+        """Stop the document from moving on once it has been collected (its scripts and any
+        pending navigation), until the tab's next capture."""
+        self.frozen = True
+        await self.cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
+        await self.cdp.send("Page.stopLoading")
 
     async def heap_used(self) -> int:
         usage = await self.cdp.send("Runtime.getHeapUsage")
@@ -132,6 +162,7 @@ async def attach(page: Page) -> Tab:
     cdp.on("Page.frameStartedLoading", lambda e: tab._on_main_frame(e, loading=True))
     cdp.on("Page.frameStoppedLoading", lambda e: tab._on_main_frame(e, loading=False))
     cdp.on("Page.frameRequestedNavigation", tab._on_main_frame)
+    cdp.on("Page.frameStartedNavigating", tab._on_started_navigating)
     await cdp.send("Page.enable")
     await tab.document()
     _TABS[page] = tab
@@ -140,6 +171,10 @@ async def attach(page: Page) -> Tab:
 
 def tab_of(page: Page) -> Tab | None:
     return _TABS.get(page)
+
+
+def _same_url(a: str, b: str) -> bool:
+    return a.split("#", 1)[0].rstrip("/") == b.split("#", 1)[0].rstrip("/")
 
 
 def memory_limit_message(limit_mb: int, used: int | None = None) -> str:

@@ -19,7 +19,12 @@ class BrowserChoice:
     source: str  # "configured", "playwright" or "system"
 
     def launch_options(self, args: tuple[str, ...]) -> dict[str, object]:
-        options: dict[str, object] = {"headless": True, "args": list(args)}
+        options: dict[str, object] = {
+            "headless": True, "args": list(args),
+            # Playwright turns Chromium's popup blocker off; on, a page's window.open and
+            # scripted target=_blank clicks (no user gesture in a capture) open nothing.
+            "ignore_default_args": ["--disable-popup-blocking"],
+        }
         if self.executable:
             options["executable_path"] = self.executable
         return options

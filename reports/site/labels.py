@@ -31,6 +31,7 @@ ERROR_KIND_FR = {
     "tls_refused": "certificat ou TLS refusé par le navigateur",
     "http_error": "erreur HTTP", "not_html": "pas une page HTML (téléchargement)",
     "browser_crashed": "navigateur arrêté", "vigie_error": "erreur de Vigie",
+    "resource_limit": "page trop gourmande en mémoire (onglet fermé)",
 }
 CLOSE_REASON_FR = {
     "completed": "terminé", "partial": "partiel", "timeout": "délai dépassé",

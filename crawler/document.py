@@ -65,7 +65,7 @@ async def collect_document(page: Page, call_timeout: float, screenshot_full_page
         await tab.settle(SETTLE_QUIET, min(SETTLE_LONGEST, call_timeout))
     else:
         await _freeze(tab)
-        return _unstable(result, [d.url for d in tab.committed])
+        return _unstable(result, tab.documents_since_request())
     await _freeze(tab)
     moved = tab.navigated_after_load()[:MAX_NAVIGATIONS_KEPT]
     if moved:

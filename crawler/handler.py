@@ -122,7 +122,9 @@ class VigieDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 self._release(context, page)
             raise
         finally:
-            request.meta.pop("playwright_page", None)
+            used = request.meta.pop("playwright_page", None)
+            if isinstance(used, Page) and used is not page:
+                await self._discard(used)  # scrapy-playwright replaced a closed tab: not pooled
             await self._close_strays(page.context if not page.is_closed() else None)
         if tab.crashed:  # after the collection: the capture has what it saw
             await self._crashed(tab)
@@ -200,6 +202,7 @@ class VigieDownloadHandler(ScrapyPlaywrightDownloadHandler):
             self.crash_streak = 0
             self.stats.inc_value("vigie/browser_relaunched")
             self.idle_pages.clear()
+            self.own_pages.clear()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self.browser.close(), CLOSE_TIMEOUT)
 
@@ -237,7 +240,8 @@ def _collection(response: Response) -> dict[str, Any] | None:
 def _of_document(response: Response, result: dict[str, Any] | None) -> Response:
     """The response rebuilt from the document the collection described (crawler.document)."""
     document = (result or {}).get("document")
-    if not document or not isinstance(response, TextResponse):
+    if not document or not isinstance(response, TextResponse) or \
+            "playwright_suggested_filename" in response.meta:  # a download: the tab's old page
         return response
     changes: dict[str, Any] = {"url": document["url"],
                                "body": document["html"].encode("utf-8"), "encoding": "utf-8"}

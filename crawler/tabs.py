@@ -111,11 +111,15 @@ class Tab:
                 return
             await asyncio.sleep(min(max(still, 0.05), deadline - now))
 
-    def navigated_after_load(self) -> list[str]:
-        """URLs of the documents that followed the requested page's, in order."""
+    def documents_since_request(self) -> list[str]:
+        """URLs of the requested page's document and of those that followed it, in order."""
         loaders = [d.loader_id for d in self.committed]
         first = loaders.index(self.requested_loader) if self.requested_loader in loaders else 0
-        return [d.url for d in self.committed[first + 1:]]
+        return [d.url for d in self.committed[first:]]
+
+    def navigated_after_load(self) -> list[str]:
+        """URLs of the documents that followed the requested page's, in order."""
+        return self.documents_since_request()[1:]
 
     async def freeze(self) -> None:
         """Stop the document from moving on once it has been collected (its scripts and any

@@ -44,6 +44,7 @@ from crawler.tabs import MB, Tab, attach, memory_limit_message, tab_of
 
 logger = logging.getLogger(__name__)
 CLOSE_TIMEOUT = 10.0
+BUSY_SECONDS = 0.5  # a heap poll unanswered this long: the page's script holds the thread
 CRASH_STREAK = 3  # tabs crashed in a row (no good capture between) before the browser is closed
 
 
@@ -186,7 +187,10 @@ class VigieDownloadHandler(ScrapyPlaywrightDownloadHandler):
 
     def _crash_failure(self, tab: Tab, exc: BaseException) -> BrowserCrashed | \
             ResourceLimitExceeded:
-        if self.memory_mb > 0 and tab.heap_peak * 2 >= self.memory_mb * MB:
+        # With a heap limit, a renderer that dies with its heap past half the limit, or while
+        # its script kept the main thread from answering the polls, met V8's ceiling.
+        if self.memory_mb > 0 and (tab.heap_peak * 2 >= self.memory_mb * MB
+                                   or tab.busy_for() >= BUSY_SECONDS):
             return ResourceLimitExceeded(
                 memory_limit_message(self.memory_mb, tab.heap_peak).replace(
                     "tab closed", "its renderer crashed; tab closed"))

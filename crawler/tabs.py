@@ -46,6 +46,7 @@ class Tab:
     frozen: bool = False
     document_response: PlaywrightResponse | None = None  # of the last main-frame navigation
     heap_peak: int = 0  # bytes, highest JS heap seen during the current capture
+    poll_sent: float = 0.0  # when the pending heap poll was sent (0: none pending)
 
     # -- events -------------------------------------------------------------------------------
 
@@ -92,6 +93,7 @@ class Tab:
         self.committed.clear()
         self.requested, self.requested_loader = url, ""
         self.heap_peak = 0
+        self.poll_sent = 0.0
         self.document_response = None
 
     async def document(self) -> Document:
@@ -128,8 +130,14 @@ class Tab:
         await self.cdp.send("Emulation.setScriptExecutionDisabled", {"value": True})
         await self.cdp.send("Page.stopLoading")
 
+    def busy_for(self) -> float:
+        """Seconds the page's main thread has left a heap poll unanswered (running script)."""
+        return time.monotonic() - self.poll_sent if self.poll_sent else 0.0
+
     async def heap_used(self) -> int:
+        self.poll_sent = time.monotonic()
         usage = await self.cdp.send("Runtime.getHeapUsage")
+        self.poll_sent = 0.0
         used = int(usage.get("usedSize", 0))
         self.heap_peak = max(self.heap_peak, used)
         return used
@@ -142,6 +150,7 @@ class Tab:
             try:
                 used = await asyncio.wait_for(self.heap_used(), timeout=5.0)
             except TimeoutError:
+                self.poll_sent = time.monotonic() - 5.0  # still busy: poll again, keep the age
                 continue  # the main thread is busy; V8's limit still holds
             except Exception:
                 return None  # the tab is gone: nothing more to watch

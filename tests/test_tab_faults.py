@@ -160,14 +160,15 @@ def test_a_page_that_never_stops_moving_keeps_nothing(moving: Scan) -> None:
 @pytest.fixture(scope="module")
 def greedy(tmp_path_factory: pytest.TempPathFactory, sites: dict[str, SiteServer],
            browser_choice: Any) -> Iterator[tuple[Scan, Scan, SiteServer]]:
-    """One capture at a time: popups, then a leaking dashboard, then a clean service; and the
-    clean service alone, for its baseline load time."""
+    """One capture at a time: popups, a leaking dashboard, a simulator allocating without
+    pause, then a clean service; and the clean service alone, for its baseline load time."""
     env = {"VIGIE_CONCURRENCY": "1", "VIGIE_RENDERER_MEMORY_MB": "160"}
     clean = sites["basic"].url("/")
     with SiteServer(SITES / "greedy") as site:
         hurt = scan(tmp_path_factory.mktemp("greedy"), {
             "promotions": site.url("/promotions.html"),
             "tableau": site.url("/tableau-de-bord.html"),
+            "simulateur": site.url("/simulateur.html"),
             "propre": clean,
         }, **env)
         # A first service warms the browser up, as the hurt scan's first two did.
@@ -202,7 +203,12 @@ def test_a_page_past_the_memory_limit_is_closed_and_recorded(
         assert "160 MB limit" in (capture.error or "")
         assert "VIGIE_RENDERER_MEMORY_MB" in (capture.error or "")
         assert capture.load_seconds < 25  # within the page budget
+    # Too busy to answer the heap polls: V8's ceiling ends its renderer, reported the same way.
+    for capture in hurt.captures("simulateur").values():
+        assert (capture.outcome, capture.error_kind) == ("error", "resource_limit"), capture.error
+        assert "160 MB limit" in (capture.error or "") and "renderer crashed" in (capture.error or "")
     assert all(c.outcome == "ok" for c in hurt.captures("propre").values())
+    assert hurt.run().stats["vigie/resource_limit"] == 2  # closed by the handler's polls
 
 
 # -- renderer crashes -----------------------------------------------------------------------

@@ -206,7 +206,8 @@ def test_a_page_past_the_memory_limit_is_closed_and_recorded(
     # Too busy to answer the heap polls: V8's ceiling ends its renderer, reported the same way.
     for capture in hurt.captures("simulateur").values():
         assert (capture.outcome, capture.error_kind) == ("error", "resource_limit"), capture.error
-        assert "160 MB limit" in (capture.error or "") and "renderer crashed" in (capture.error or "")
+        error = capture.error or ""
+        assert "160 MB limit" in error and "renderer crashed" in error
     assert all(c.outcome == "ok" for c in hurt.captures("propre").values())
     assert hurt.run().stats["vigie/resource_limit"] == 2  # closed by the handler's polls
 

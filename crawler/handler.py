@@ -143,6 +143,8 @@ class VigieDownloadHandler(ScrapyPlaywrightDownloadHandler):
         """The download, under the page budget and the memory watch; failures mapped here."""
         download = asyncio.ensure_future(self._download_request_with_retry(request, spider))
         watchers = {download}
+        crash = asyncio.ensure_future(tab.crash_seen.wait())
+        watchers.add(crash)
         if self.memory_mb > 0:
             watchers.add(asyncio.ensure_future(tab.watch_heap(self.memory_mb * MB)))
         try:
@@ -152,7 +154,10 @@ class VigieDownloadHandler(ScrapyPlaywrightDownloadHandler):
                     break
                 done, _ = await asyncio.wait(watchers, timeout=remaining,
                                              return_when=asyncio.FIRST_COMPLETED)
-                for watch in done - {download}:
+                if crash in done and not download.done():
+                    await self._crashed(tab)
+                    raise self._crash_failure(tab, None)
+                for watch in done - {download, crash}:
                     watchers.discard(watch)
                     used = watch.result()
                     if used is not None:  # past the limit (None: the tab went away)
@@ -168,7 +173,7 @@ class VigieDownloadHandler(ScrapyPlaywrightDownloadHandler):
             # A page that never finished loading may have a hung renderer: never reuse it.
             await self._discard(tab.page)
             raise
-        except (PageBudgetExceeded, ResourceLimitExceeded):
+        except (PageBudgetExceeded, ResourceLimitExceeded, BrowserCrashed):
             raise
         except Exception as exc:
             if tab.crashed or isinstance(failure_of(exc), BrowserCrashed):
@@ -185,16 +190,16 @@ class VigieDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 with contextlib.suppress(BaseException):
                     await download
 
-    def _crash_failure(self, tab: Tab, exc: BaseException) -> BrowserCrashed | \
+    def _crash_failure(self, tab: Tab, exc: BaseException | None) -> BrowserCrashed | \
             ResourceLimitExceeded:
         # With a heap limit, a renderer that dies with its heap past half the limit, or while
         # its script kept the main thread from answering the polls, met V8's ceiling.
         if self.memory_mb > 0 and (tab.heap_peak * 2 >= self.memory_mb * MB
                                    or tab.busy_for() >= BUSY_SECONDS):
             return ResourceLimitExceeded(
-                memory_limit_message(self.memory_mb, tab.heap_peak).replace(
-                    "tab closed", "its renderer crashed; tab closed"))
-        return BrowserCrashed(f"the tab's renderer crashed; tab closed ({describe(exc)})")
+                memory_limit_message(self.memory_mb, tab.heap_peak, crashed=True))
+        cause = f" ({describe(exc)})" if exc is not None else ""
+        return BrowserCrashed(f"the tab's renderer crashed; tab closed{cause}")
 
     async def _crashed(self, tab: Tab) -> None:
         """Close a crashed tab; close the browser when tabs keep crashing (it is relaunched)."""

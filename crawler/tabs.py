@@ -47,6 +47,8 @@ class Tab:
     document_response: PlaywrightResponse | None = None  # of the last main-frame navigation
     heap_peak: int = 0  # bytes, highest JS heap seen during the current capture
     poll_sent: float = 0.0  # when the pending heap poll was sent (0: none pending)
+    crash_seen: asyncio.Event = field(default_factory=asyncio.Event)  # a crashed page may
+    # leave a navigation or an evaluation pending for ever: the handler waits on this too
 
     # -- events -------------------------------------------------------------------------------
 
@@ -79,6 +81,7 @@ class Tab:
 
     def _on_crash(self, _page: Page) -> None:
         self.crashed = True
+        self.crash_seen.set()
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -190,7 +193,9 @@ def _same_url(a: str, b: str) -> bool:
     return a.split("#", 1)[0].rstrip("/") == b.split("#", 1)[0].rstrip("/")
 
 
-def memory_limit_message(limit_mb: int, used: int | None = None) -> str:
-    seen = f" ({used / MB:.0f} MB)" if used and used > 0 else ""
+def memory_limit_message(limit_mb: int, used: int | None = None, *,
+                         crashed: bool = False) -> str:
+    seen = f" ({used / MB:.0f} MB)" if used and used > limit_mb * MB else ""
+    end = "its renderer crashed; tab closed" if crashed else "tab closed"
     return (f"the page's JavaScript heap grew past the {limit_mb} MB limit{seen} "
-            "(renderer_memory_mb, VIGIE_RENDERER_MEMORY_MB): tab closed")
+            f"(renderer_memory_mb, VIGIE_RENDERER_MEMORY_MB): {end}")

@@ -184,10 +184,10 @@ def test_popups_are_closed_before_the_next_service(
     for viewport, capture in hurt.captures("promotions").items():
         assert_one_document(hurt, capture)
         assert capture.final_url.endswith("/promotions.html"), viewport
-    # Chromium's popup blocker opened none of them (the handler would close any that slipped
-    # by as soon as it appeared, and any left after the capture).
-    assert not [r for r in site.requests if r.path.startswith("/publicite.html")]
-    assert not hurt.run().stats.get("vigie/popups_closed")
+    # Chromium's popup blocker stops most; the few let through while Playwright's calls into
+    # the page count as a user gesture are closed as they open, before their page (answered
+    # in 0.2 s) can run the banner script that opens more.
+    assert not [r for r in site.requests if "depuis=banniere" in r.path]
     baseline = alone.captures("propre")
     for viewport, capture in hurt.captures("propre").items():
         assert capture.outcome == "ok", capture.error

@@ -15,7 +15,8 @@
 * Memory: during each download the tab's JavaScript heap is polled (``crawler.tabs``); past
   ``renderer_memory_mb`` the tab is closed and the capture fails with ``resource_limit``. V8's
   ``--max-old-space-size`` (``crawler.run``) stops a page too busy to be polled: its renderer
-  crashes, and a crash with the heap last seen past half the limit is reported the same way.
+  crashes; with the heap last seen past half the limit that is reported ``resource_limit``
+  too, otherwise ``browser_crashed``, its message saying the heap went unmeasured.
 * Popups and extra tabs a page opens are closed as soon as they appear, and any left are
   closed after each capture, so they never load during the next one.
 * One document per capture: the response is rebuilt from the document the collection
@@ -192,13 +193,19 @@ class VigieDownloadHandler(ScrapyPlaywrightDownloadHandler):
 
     def _crash_failure(self, tab: Tab, exc: BaseException | None) -> BrowserCrashed | \
             ResourceLimitExceeded:
-        # With a heap limit, a renderer that dies with its heap past half the limit, or while
-        # its script kept the main thread from answering the polls, met V8's ceiling.
-        if self.memory_mb > 0 and (tab.heap_peak * 2 >= self.memory_mb * MB
-                                   or tab.busy_for() >= BUSY_SECONDS):
+        limited = self.memory_mb > 0
+        # A renderer that dies with its heap seen past half the limit met V8's ceiling.
+        if limited and tab.heap_peak * 2 >= self.memory_mb * MB:
             return ResourceLimitExceeded(
                 memory_limit_message(self.memory_mb, tab.heap_peak, crashed=True))
         cause = f" ({describe(exc)})" if exc is not None else ""
+        busy = tab.busy_for()
+        if limited and busy >= BUSY_SECONDS:
+            # Its script held the main thread, so the heap went unmeasured: say what is known
+            # (a killed renderer looks the same from here).
+            cause += (f"; its script had held the main thread for {busy:.1f} s, its heap "
+                      f"unmeasured: possibly V8's heap ceiling, 1.5 × renderer_memory_mb "
+                      f"({self.memory_mb} MB)")
         return BrowserCrashed(f"the tab's renderer crashed; tab closed{cause}")
 
     async def _crashed(self, tab: Tab) -> None:

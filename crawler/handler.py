@@ -114,9 +114,15 @@ class VigieDownloadHandler(ScrapyPlaywrightDownloadHandler):
             raise PageBudgetExceeded(
                 f"page budget of {self.page_budget:g} s exceeded (no tab could be opened)"
             ) from None
-        request.meta["playwright_page"] = page
         tab = tab_of(page) or await attach(page)
         await tab.new_capture(request.url)
+        if tab.crashed:  # died or hung while idle: a fresh tab
+            await self._discard(page)
+            page = await asyncio.wait_for(self._create_page(request, spider),
+                                          timeout=self.page_budget)
+            tab = tab_of(page) or await attach(page)
+            await tab.new_capture(request.url)
+        request.meta["playwright_page"] = page
         try:
             response = await self._download_watched(request, spider, tab, deadline)
         except BaseException:

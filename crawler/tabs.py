@@ -20,6 +20,7 @@ from playwright.async_api import CDPSession, Page
 from playwright.async_api import Response as PlaywrightResponse
 
 HEAP_POLL_SECONDS = 0.2
+ANSWER_SECONDS = 5.0  # an idle tab's renderer answers a CDP call well within this
 MB = 1024 * 1024
 
 
@@ -88,11 +89,17 @@ class Tab:
     async def new_capture(self, url: str) -> None:
         """Forget the previous capture's document; events the browser sent before this call
         are flushed first (by a round trip), so they are not taken for the new capture's."""
-        with contextlib.suppress(Exception):  # a crashed tab: the download will say so
-            if self.frozen:
-                await self.cdp.send("Emulation.setScriptExecutionDisabled", {"value": False})
-                self.frozen = False
-            await self.document()
+        try:
+            async with asyncio.timeout(ANSWER_SECONDS):
+                if self.frozen:
+                    await self.cdp.send("Emulation.setScriptExecutionDisabled",
+                                        {"value": False})
+                    self.frozen = False
+                await self.document()
+        except TimeoutError:  # a renderer that no longer answers is as good as crashed
+            self.crashed = True
+        except Exception:
+            pass  # a crashed or closed tab: the download says so
         self.committed.clear()
         self.requested, self.requested_loader = url, ""
         self.heap_peak = 0

@@ -185,9 +185,10 @@ def test_popups_are_closed_before_the_next_service(
         assert_one_document(hurt, capture)
         assert capture.final_url.endswith("/promotions.html"), viewport
     # Chromium's popup blocker stops most; the few let through while Playwright's calls into
-    # the page count as a user gesture are closed as they open, before their page (answered
-    # in 0.2 s) can run the banner script that opens more.
-    assert not [r for r in site.requests if "depuis=banniere" in r.path]
+    # the page count as a user gesture are closed as they open, mostly before their page
+    # (answered in 0.2 s) runs its banner script. A popup left open would open one window
+    # every 0.5 s, each doing the same, for the rest of the scan: tens of requests.
+    assert len([r for r in site.requests if "depuis=banniere" in r.path]) < 5
     baseline = alone.captures("propre")
     for viewport, capture in hurt.captures("propre").items():
         assert capture.outcome == "ok", capture.error

@@ -270,6 +270,9 @@ class Summary(TypedDict, total=False):
     server_ip: str | None
     shared_from_service_scan: int
     egress_refused: EgressRefused
+    # URLs the tab's main frame moved to after the requested page's load event (script,
+    # meta refresh), in order; the capture describes the last of them (docs/captures.md).
+    navigated_after_load: list[str]
 
 
 class Timings(TypedDict, total=False):

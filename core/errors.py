@@ -25,6 +25,7 @@ class ErrorKind(enum.StrEnum):
     tls_refused = "tls_refused"  # the browser refused the site's certificate or TLS set-up
     not_html = "not_html"  # the browser downloaded the response instead of showing a page
     browser_crashed = "browser_crashed"  # the tab's renderer or the browser died
+    resource_limit = "resource_limit"  # the page's renderer grew past renderer_memory_mb
     vigie_error = "vigie_error"  # a fault on Vigie's side
     # the page was captured but its artifacts could not be written (full disk, permissions)
     artifact_write_failed = "artifact_write_failed"
@@ -32,7 +33,8 @@ class ErrorKind(enum.StrEnum):
 
 # Kinds that are facts about the service (its site is down or slow), not Vigie's failures.
 SITE_SIDE_KINDS = frozenset({ErrorKind.timeout, ErrorKind.service_budget, ErrorKind.unreachable,
-                             ErrorKind.tls_refused, ErrorKind.http_error})
+                             ErrorKind.tls_refused, ErrorKind.http_error,
+                             ErrorKind.resource_limit})
 
 
 class VigieError(Exception):
@@ -88,10 +90,16 @@ class ArtifactWriteFailed(CaptureFailure):
     kind = ErrorKind.artifact_write_failed
 
 
+class ResourceLimitExceeded(CaptureFailure):
+    """The page's renderer grew past the memory limit: the tab was closed (the site's fault)."""
+
+    kind = ErrorKind.resource_limit
+
+
 FAILURE_BY_KIND: dict[ErrorKind, type[CaptureFailure]] = {
     cls.kind: cls for cls in (CaptureFailure, CaptureTimeout, ServiceBudgetSpent, BlockedByPolicy,
                               BlockedByRobots, Unreachable, TlsRefused, HttpError, NotHtml,
-                              BrowserCrashed, ArtifactWriteFailed)
+                              BrowserCrashed, ResourceLimitExceeded, ArtifactWriteFailed)
 }
 
 

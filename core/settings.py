@@ -88,6 +88,8 @@ class Settings:
     call_timeout: float = 20.0  # any single call into a page (axe, collector, screenshot)
     page_budget: float = 60.0  # everything for one capture
     service_budget: float = 300.0  # all captures of one service
+    # A page's JavaScript heap past this (MB) closes its tab; 0: no limit (docs/captures.md).
+    renderer_memory_mb: int = 1024
     # Scope and politeness.
     max_pages: int = 8  # distinct URLs per service (each captured in every viewport)
     concurrency: int = 2  # captures in flight over the whole scan
@@ -200,6 +202,7 @@ ENVIRONMENT = {
     "call_timeout": "CALL_TIMEOUT",
     "page_budget": "PAGE_BUDGET",
     "service_budget": "SERVICE_BUDGET",
+    "renderer_memory_mb": "RENDERER_MEMORY_MB",
     "max_pages": "MAX_PAGES",
     "concurrency": "CONCURRENCY",
     "per_host": "PER_HOST",

@@ -23,8 +23,13 @@ class BrowserChoice:
         or Vigie runs as root (Chromium refuses to start sandboxed as root). Playwright adds
         ``--no-sandbox`` itself unless ``chromium_sandbox`` is set, hence both."""
         switches = sandbox_args(args, sandbox)
-        options: dict[str, object] = {"headless": True, "args": switches,
-                                      "chromium_sandbox": "--no-sandbox" not in switches}
+        options: dict[str, object] = {
+            "headless": True, "args": switches,
+            "chromium_sandbox": "--no-sandbox" not in switches,
+            # Playwright turns Chromium's popup blocker off; on, a page's window.open and
+            # scripted target=_blank clicks (no user gesture in a capture) open nothing.
+            "ignore_default_args": ["--disable-popup-blocking"],
+        }
         if self.executable:
             options["executable_path"] = self.executable
         return options

@@ -39,6 +39,7 @@ def scrapy_settings(settings: Settings, browser: BrowserChoice,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": settings.navigation_timeout * 1000,
         "PLAYWRIGHT_PROCESS_REQUEST_HEADERS": None,
         "VIGIE_PAGE_BUDGET": settings.page_budget,
+        "VIGIE_RENDERER_MEMORY_MB": settings.renderer_memory_mb,
         "CONCURRENT_REQUESTS": settings.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": settings.per_host,
         "DOWNLOAD_DELAY": settings.download_delay,
@@ -68,6 +69,11 @@ def scrapy_settings(settings: Settings, browser: BrowserChoice,
 
 def browser_args(settings: Settings, proxy_url: str = "") -> tuple[str, ...]:
     args = settings.browser_args
+    if settings.renderer_memory_mb > 0:
+        # The handler polls each page's heap against the limit; V8's own ceiling, half as much
+        # again, stops a page too busy to answer those polls (crawler.handler).
+        ceiling = settings.renderer_memory_mb * 3 // 2
+        args = (*args, f"--js-flags=--max-old-space-size={ceiling}")
     if settings.trusted_spki:
         args = (*args, f"--ignore-certificate-errors-spki-list={','.join(settings.trusted_spki)}")
     if proxy_url:

@@ -33,9 +33,9 @@ from core.outcomes import CaptureOutcome
 from core.settings import Settings
 from core.version import __version__
 from crawler.budget import ServiceClock
-from crawler.collect import PageCollection, collect_page
 from crawler.context import context_of
 from crawler.discovery import canonical, key_pages
+from crawler.document import DocumentCollection, collect_document
 from crawler.egress import MARK_HEADER, VerdictLog
 from crawler.failures import failure_of, failure_of_verdict
 from crawler.handler import remove_interception
@@ -150,7 +150,7 @@ class VigieSpider(scrapy.Spider):
                         "timeout": self.vs.navigation_timeout * 1000,
                     },
                     "playwright_page_methods": [
-                        PageMethod(collect_page, self.vs.call_timeout,
+                        PageMethod(collect_document, self.vs.call_timeout,
                                    self.vs.screenshot_full_page, viewport.is_mobile)
                     ],
                     "handle_httpstatus_all": True,
@@ -192,7 +192,7 @@ class VigieSpider(scrapy.Spider):
                     redirect_chain=redirects))
                 return
         methods = response.meta.get("playwright_page_methods") or []
-        result: PageCollection = (methods[0].result if methods else None) or PageCollection()
+        result = cast(DocumentCollection, (methods[0].result if methods else None) or {})
         if "playwright_suggested_filename" in response.meta:
             # A download: the tab still shows the previous document, so the in-page
             # collection describes that one and must not be kept.
@@ -227,6 +227,8 @@ class VigieSpider(scrapy.Spider):
         refused = self._egress_refused(info["started"], response.url)
         if refused:
             summary["egress_refused"] = refused
+        if result.get("navigated_after_load"):
+            summary["navigated_after_load"] = result["navigated_after_load"]
         record = CaptureRecord(
             service_scan_id=state.target.service_scan_id,
             viewport=info["viewport"],
@@ -340,7 +342,7 @@ class VigieSpider(scrapy.Spider):
         self.recorder.service_finished(state.target.service_scan_id, over_cap=state.over_cap)
 
 
-def _page_failure(result: PageCollection, collector: Any, status: int) -> CaptureFailure | None:
+def _page_failure(result: DocumentCollection, collector: Any, status: int) -> CaptureFailure | None:
     """Why a loaded page gives no usable capture, or None when it does."""
     errors = result.get("errors", {})
     if result.get("page_stuck"):

@@ -112,6 +112,9 @@ def test_a_failed_transaction_writes_nothing(storage: Storage) -> None:
     ([("error", "unreachable")], CloseReason.unreachable),
     ([("error", "tls_refused"), ("timeout", "timeout")], CloseReason.unreachable),
     ([("error", "browser_crashed"), ("error", "http_error")], CloseReason.browser_crashed),
+    # A page past the memory limit is the site's doing, as a page past its budget is.
+    ([("error", "resource_limit"), ("error", "resource_limit")], CloseReason.unreachable),
+    ([("error", "resource_limit"), ("ok", None)], CloseReason.partial),
     ([("error", "vigie_error")], CloseReason.error),
     ([("error", "not_html")], CloseReason.error),
     ([("error", None)], CloseReason.error),  # a failure without a kind is counted as Vigie's

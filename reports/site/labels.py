@@ -32,6 +32,7 @@ ERROR_KIND_FR = {
     "http_error": "erreur HTTP", "not_html": "pas une page HTML (téléchargement)",
     "browser_crashed": "navigateur arrêté", "vigie_error": "erreur de Vigie",
     "artifact_write_failed": "preuves non enregistrées (disque plein ou droits)",
+    "resource_limit": "page trop gourmande en mémoire (onglet fermé)",
 }
 CLOSE_REASON_FR = {
     "completed": "terminé", "partial": "partiel", "timeout": "délai dépassé",

@@ -92,6 +92,10 @@ class Tab:
         try:
             async with asyncio.timeout(ANSWER_SECONDS):
                 if self.frozen:
+                    # Leave the collected document while its scripts are still off: turned
+                    # back on there, its timers (a dialog loop, a reload loop) would run again
+                    # and could interrupt the next navigation.
+                    await self.cdp.send("Page.navigate", {"url": "about:blank"})
                     await self.cdp.send("Emulation.setScriptExecutionDisabled",
                                         {"value": False})
                     self.frozen = False

@@ -25,8 +25,8 @@ from vigie.demo.server import SiteServer
 
 pytestmark = pytest.mark.browser
 
-BUDGET = 20.0
-ENV = {"VIGIE_NAVIGATION_TIMEOUT": "6", "VIGIE_CALL_TIMEOUT": "6",
+BUDGET = 30.0
+ENV = {"VIGIE_NAVIGATION_TIMEOUT": "15", "VIGIE_CALL_TIMEOUT": "10",
        "VIGIE_PAGE_BUDGET": str(BUDGET), "VIGIE_DOWNLOAD_DELAY": "0"}
 READABLE = ["index.html", "dialogues.html", "quitter.html", "communes.html", "csp.html"]
 # Their load event never comes (or, for 5,000 frames on a busy machine, may come late):

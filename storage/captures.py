@@ -101,9 +101,8 @@ def drop_record_credentials(rec: CaptureRecord) -> None:
 
 
 def save_capture(session: Session, artifacts: Artifacts, rec: CaptureRecord) -> PageCapture:
-    """Store one capture and its artifacts (credentials dropped from its URLs first), and
+    """Store one capture and its artifacts (``store_artifacts`` drops credentials first), and
     count it on its service scan."""
-    drop_record_credentials(rec)
     store_artifacts(artifacts, rec)
     capture = PageCapture(
         service_scan_id=rec.service_scan_id,

@@ -21,8 +21,6 @@ from services.issues import BIDI_CONTROLS, CONTROL_CHARACTERS, Invalid, IssueLog
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
 _NO_VALUE = {"", "-", "n/a", "na", "nc", "non communiqué", "non renseigné"}
-_TRUE_WORDS = {"oui", "yes", "true", "vrai", "1", "x"}
-_FALSE_WORDS = {"non", "no", "false", "faux", "0"}
 _BIDI_NAMES = {0x202A: "LRE", 0x202B: "RLE", 0x202C: "PDF", 0x202D: "LRO", 0x202E: "RLO",
                0x2066: "LRI", 0x2067: "RLI", 0x2068: "FSI", 0x2069: "PDI"}
 
@@ -231,16 +229,6 @@ def check_bool(value: Any) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     raise Invalid(f"must be true or false, got {kind(value)} {value!r}")
-
-
-def franceconnect_flag(text: str) -> bool | None:
-    """The observatory's FranceConnect text as a boolean, when it clearly says yes or no."""
-    word = text.strip().lower()
-    if word in _TRUE_WORDS:
-        return True
-    if word in _FALSE_WORDS:
-        return False
-    return None
 
 
 def check_json_value(value: Any) -> Any:

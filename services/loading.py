@@ -5,10 +5,14 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from services.csv_format import parse_services_csv
+from services.csv_format import read_services_csv
 from services.issues import RegistryError, RegistryIssue
 from services.spec import ServiceSpec
+from services.table import ServiceTable
+from services.xlsx_format import read_services_xlsx
 from services.yaml_format import parse_services_yaml
+
+SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx")
 
 
 def decode_registry(data: bytes, file: str) -> str:
@@ -27,19 +31,28 @@ def decode_registry(data: bytes, file: str) -> str:
         raise RegistryError([RegistryIssue(file, line, "encoding", message)]) from None
 
 
-def load_services(path: Path) -> list[ServiceSpec]:
-    """Read and validate a registry (`.yaml`, `.yml` or `.csv`); raises `RegistryError`."""
+def load_service_list(path: Path) -> ServiceTable:
+    """Read and validate a registry (`.yaml`, `.yml`, `.csv` or `.xlsx`): its services, the
+    notices about columns kept in `extra`, its column set; raises `RegistryError`."""
     file = str(path)
     suffix = path.suffix.lower()
-    if suffix not in (".yaml", ".yml", ".csv"):
-        message = f"unsupported file type {suffix or '(no extension)'!r}: use .yaml, .yml or .csv"
+    if suffix not in SUFFIXES:
+        message = (f"unsupported file type {suffix or '(no extension)'!r}: use .yaml, .yml, "
+                   ".csv or .xlsx")
         raise RegistryError([RegistryIssue(file, 1, "file", message)])
     try:
         data = path.read_bytes()
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise RegistryError([RegistryIssue(file, 1, "file", f"cannot read: {reason}")]) from None
+    if suffix == ".xlsx":
+        return read_services_xlsx(data, file)
     text = decode_registry(data, file)
     if suffix == ".csv":
-        return parse_services_csv(text, file)
-    return parse_services_yaml(text, file)
+        return read_services_csv(text, file)
+    return ServiceTable(parse_services_yaml(text, file), [], "yaml")
+
+
+def load_services(path: Path) -> list[ServiceSpec]:
+    """The services of `load_service_list`; raises `RegistryError`."""
+    return load_service_list(path).specs

@@ -18,7 +18,7 @@ class ServiceRow(Protocol):
     @property
     def name(self) -> str: ...
     @property
-    def start_url(self) -> str: ...
+    def start_url(self) -> str | None: ...
     @property
     def extra_urls(self) -> list[Any] | None: ...
     @property
@@ -41,7 +41,7 @@ class ServiceSpec:
 
     slug: str
     name: str
-    start_url: str
+    start_url: str | None  # None: no online procedure (« pas de démarche en ligne »), not scanned
     extra_urls: list[str] = field(default_factory=list)
     ministry: str | None = None
     administration: str | None = None

@@ -132,7 +132,7 @@ _TEXT_DECLARED = {"accessibility_status", "franceconnect_label"}
 _SCALAR_CHECKS: dict[str, Callable[[Any], Any]] = {
     "id": check_slug,
     "name": check_name,
-    "start_url": check_url,
+    "start_url": lambda v: None if v is None or v == "" else check_url(v),  # None: not online
     "ministry": check_optional_text,
     "administration": check_optional_text,
     "jdma_id": check_jdma_id,

@@ -232,12 +232,12 @@ BAD_CASES: dict[str, tuple[str, str | bytes, list[tuple[int, str, str]]]] = {
     "csv-missing-id-columns": (
         "r.csv",
         "name,start_url\nA,https://a.fr\n",
-        [(1, "id", "missing id column: add 'id' or 'Ref_Demarche'")],
+        [(1, "id", "missing id column: add 'id', 'Ref_Demarche' or 'ID_Demarche'")],
     ),
     "csv-missing-required-column": (
         "r.csv",
         "Ref_Demarche;URL_Demarche\n1;https://a.fr\n",
-        [(1, "name", "missing required column: add 'name' or 'Nom_Demarche'")],
+        [(1, "name", "missing required column: add 'name', 'Nom_Demarche' or 'Nom_demarche_AT_'")],
     ),
     "csv-row-errors-physical-lines": (
         "r.csv",
@@ -512,7 +512,8 @@ def test_import_observatory_csv_with_bom_and_semicolons(tmp_path: Path, data_dir
             ministry="Économie",
             administration="DGFiP",
             jdma_id="987",
-            declared={"rgaa_rate": 75.5, "franceconnect_label": "Oui", "franceconnect": True},
+            declared={"rgaa_rate": 75.5, "franceconnect_label": "Oui", "franceconnect": True,
+                      "as_published": {"Taux_RGAA_Publie": "75,5 %", "FranceConnect": "Oui"}},
             extra={"Ref_Demarche": "12345", "Volumetrie": "1000000"},
         ),
         ServiceSpec(
@@ -522,7 +523,9 @@ def test_import_observatory_csv_with_bom_and_semicolons(tmp_path: Path, data_dir
             ministry="Intérieur",
             administration="ANTS",
             jdma_id="12",
-            declared={"rgaa_rate": 100, "franceconnect_label": "Non", "franceconnect": False},
+            declared={"rgaa_rate": 100, "franceconnect_label": "Non", "franceconnect": False,
+                      "franceconnect_plus": False,
+                      "as_published": {"Taux_RGAA_Publie": "100", "FranceConnect": "Non"}},
             extra={"Ref_Demarche": "678", "Volumetrie": "50000"},
         ),
         ServiceSpec(
@@ -532,7 +535,8 @@ def test_import_observatory_csv_with_bom_and_semicolons(tmp_path: Path, data_dir
             ministry="Solidarités",
             administration="CNAF",
             # "En cours" is neither yes nor no: the text is kept, no flag is guessed.
-            declared={"franceconnect_label": "En cours"},
+            declared={"franceconnect_label": "En cours",
+                      "as_published": {"FranceConnect": "En cours"}},
             extra={"Ref_Demarche": "AB 7"},
         ),
     ]

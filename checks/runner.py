@@ -66,7 +66,9 @@ def load_inputs(session: Session, artifacts: Artifacts, service_scan_id: int
                 ) -> ServiceCaptures:
     views = [capture_view(c, artifacts) for c in captures_of_scan(session, service_scan_id)]
     s = service_of_scan(session, service_scan_id)
-    info = ServiceInfo(slug=s.slug, name=s.name, start_url=s.start_url, jdma_id=s.jdma_id,
+    # A service re-imported without a URL since this scan: the URL the scan started from.
+    start = s.start_url or next((v.requested_url for v in views if v.page_kind == "start"), "")
+    info = ServiceInfo(slug=s.slug, name=s.name, start_url=start, jdma_id=s.jdma_id,
                        declared=s.declared or {})
     return ServiceCaptures(info, views)
 

@@ -45,7 +45,7 @@ class Service(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(SafeString(120), unique=True)
     name: Mapped[str] = mapped_column(SafeText)
-    start_url: Mapped[str] = mapped_column(SafeText)
+    start_url: Mapped[str | None] = mapped_column(SafeText)  # None: not online, never scanned
     extra_urls: Mapped[list[Any]] = mapped_column(default=list)
     ministry: Mapped[str | None] = mapped_column(SafeText)
     administration: Mapped[str | None] = mapped_column(SafeText)

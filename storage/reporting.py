@@ -15,7 +15,14 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import Finding, IndicatorValue, PageCapture, ScanRun, ServiceScan
+from storage.models import (
+    Finding,
+    IndicatorValue,
+    PageCapture,
+    ScanRun,
+    Service,
+    ServiceScan,
+)
 
 CHUNK = 500  # ids per IN (...): stay under the databases' bound-parameter limits
 
@@ -29,6 +36,13 @@ def run_scans(session: Session, run_id: int) -> Sequence[ServiceScan]:
     return session.scalars(
         select(ServiceScan).where(ServiceScan.run_id == run_id)
         .options(selectinload(ServiceScan.service)).order_by(ServiceScan.id)
+    ).all()
+
+
+def services_not_online(session: Session) -> Sequence[Service]:
+    """The registered services with no start URL (no online procedure), by name."""
+    return session.scalars(
+        select(Service).where(Service.start_url.is_(None)).order_by(Service.name, Service.slug)
     ).all()
 
 

@@ -49,13 +49,15 @@ def create_run(session: Session, slugs: Sequence[str], *, trigger: str, config: 
     """A new run with one pending service scan per service; its id and the crawl targets.
 
     ``run_fields`` are further ``scan_run`` columns (the scheduler's due time, say)."""
-    services = services_by_slug(session, slugs)
+    # A service without a start URL (not online) is never scanned.
+    services = [s for s in services_by_slug(session, slugs) if s.start_url is not None]
     run = ScanRun(status=RunStatus.running.value, trigger=trigger, config=config,
                   tool_versions=tool_versions, **run_fields)
     session.add(run)
     session.flush()
     targets = []
     for service in services:
+        assert service.start_url is not None  # filtered above
         scan = ServiceScan(run_id=run.id, service_id=service.id, status="pending",
                            counters=dict.fromkeys(("pages/attempted", *COUNTER_KEYS), 0))
         session.add(scan)
@@ -288,7 +290,8 @@ def pending_targets(session: Session, run_id: int, only: Sequence[int] | None = 
     if only is not None:
         query = query.where(ServiceScan.id.in_(list(only)))
     return [ScanTarget(scan_id, slug, url, list(extra or []))
-            for scan_id, slug, url, extra in session.execute(query)]
+            for scan_id, slug, url, extra in session.execute(query)
+            if url is not None]  # its service lost its URL since: nothing to crawl
 
 
 def close_unfinished(session: Session, run_id: int, only: Sequence[int] | None = None

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from storage.models import Service
 
 # `Session` is re-exported for the signatures of callers that do not import SQLAlchemy.
-__all__ = ["Session", "list_services", "service_schedules", "upsert_services"]
+__all__ = ["Session", "list_services", "offline_slugs", "service_schedules", "upsert_services"]
 
 _CHUNK = 500  # slugs per query: stay under the databases' bound-parameter limits
 
@@ -42,9 +42,17 @@ def list_services(session: Session) -> list[Service]:
     return list(session.scalars(select(Service).order_by(Service.slug)))
 
 
+def offline_slugs(session: Session) -> list[str]:
+    """The services with no start URL (no online procedure): never scanned."""
+    return list(session.scalars(select(Service.slug).where(Service.start_url.is_(None))
+                                .order_by(Service.slug)))
+
+
 def service_schedules(session: Session) -> dict[str, str | None]:
-    """Every service's own schedule by slug (None: scanned by the main run)."""
-    rows = session.execute(select(Service.slug, Service.schedule).order_by(Service.slug))
+    """The own schedule (None: scanned by the main run) of every service that has a start
+    URL, by slug: the others are never scanned."""
+    rows = session.execute(select(Service.slug, Service.schedule)
+                           .where(Service.start_url.is_not(None)).order_by(Service.slug))
     return {slug: schedule for slug, schedule in rows}
 
 

@@ -25,14 +25,20 @@ from reports.export import to_json, write_csv
 from reports.health import Health, collect
 from reports.indicators_export import indicators_csv, indicators_json
 from reports.site.build import write_site
-from services import RegistryError, ServiceSpec, load_services, upsert_services
+from services import (
+    RegistryError,
+    ServiceSpec,
+    ServiceTable,
+    load_service_list,
+    upsert_services,
+)
 from storage.context import Storage
 from storage.db import transaction
 from storage.exports import load_run
 from storage.runs import resolve_run, run_status, service_scan_of, service_slugs, set_run_status
 from storage.scheduling import DueTimeTaken, run_for_due_time, tag_scheduled_run
 from storage.services import list_services as stored_services
-from storage.services import service_schedules
+from storage.services import offline_slugs, service_schedules
 from vigie.execution import (
     Judgement,
     ScanResult,
@@ -99,8 +105,14 @@ def database_name(config: Settings) -> str:
 
 def read_services(path: Path) -> list[ServiceSpec]:
     """A checked service list, or ``BadServiceList`` naming every problem."""
+    return read_service_list(path).specs
+
+
+def read_service_list(path: Path) -> ServiceTable:
+    """A checked service list with its notices (columns kept in ``extra``) and column set,
+    or ``BadServiceList`` naming every problem."""
     try:
-        return load_services(path)
+        return load_service_list(path)
     except RegistryError as exc:
         raise BadServiceList(exc) from None
 
@@ -117,16 +129,18 @@ def list_services(storage: Storage) -> list[ServiceSpec]:
         return [ServiceSpec.from_model(row) for row in stored_services(session)]
 
 
-def select_services(storage: Storage, only: list[str] | None) -> list[str]:
-    """The slugs to scan: every registered service, or those of ``only`` (all must exist)."""
+def select_services(storage: Storage, only: list[str] | None) -> tuple[list[str], list[str]]:
+    """The slugs to scan: every registered service, or those of ``only`` (all must exist);
+    and those left out because they have no start URL (not online: never scanned)."""
     with storage.sessions() as session:
         slugs = service_slugs(session)
+        offline = set(offline_slugs(session))
     if only:
         missing = [slug for slug in only if slug not in set(slugs)]
         if missing:
             raise UnknownServices(f"unknown service id(s): {', '.join(missing)}")
         slugs = [s for s in slugs if s in set(only)]
-    return slugs
+    return [s for s in slugs if s not in offline], [s for s in slugs if s in offline]
 
 
 # -- scanning -----------------------------------------------------------------------------------
@@ -141,11 +155,15 @@ def scan_command(config: Settings, services_file: Path | None = None,
         if specs is not None:
             import_services(storage, specs)
             only = only or [s.slug for s in specs]
-        slugs = select_services(storage, only)
+        slugs, not_online = select_services(storage, only)
         if not slugs:
-            raise NothingToScan("no service to scan: import some with `vigie services import "
-                                "FILE` or pass --services FILE")
-        return scan(storage, slugs, trigger=trigger, listener=listener)
+            why = (f" ({len(not_online)} without a start URL: not online)" if not_online
+                   else "")
+            raise NothingToScan(f"no service to scan{why}: import some with `vigie services "
+                                "import FILE` or pass --services FILE")
+        result = scan(storage, slugs, trigger=trigger, listener=listener)
+        result.not_online = not_online
+        return result
 
 
 def scan(storage: Storage, slugs: list[str], *, trigger: str = "manual",
@@ -170,9 +188,13 @@ def rerun(config: Settings, run: str, slugs: list[str], *, listener: Listener | 
         run_id = run_id_of(storage, run)
         with storage.sessions() as session:
             ids = {slug: service_scan_of(session, run_id, slug) for slug in slugs}
+            offline = set(offline_slugs(session)) & set(slugs)
         missing = [slug for slug, scan_id in ids.items() if scan_id is None]
         if missing:
             raise UnknownServices(f"--service: not in run {run_id}: {', '.join(missing)}")
+        if offline:
+            raise UnknownServices(f"--service: no start URL now (not online), nothing to "
+                                  f"crawl: {', '.join(sorted(offline))}")
         result = rerun_services(storage, run_id, [i for i in ids.values() if i is not None],
                                 listener=listener)
         if report_dir is not None:

@@ -56,6 +56,10 @@ def run_with_progress(job: Callable[[Listener], ScanResult]) -> int:
     with handled(), scan_progress(console) as listener:
         result = job(listener)
     console.print(summary_table(result.run_id, result.summaries))
+    if result.not_online:
+        console.print(f"{len(result.not_online)} service(s) not scanned, no start URL (pas de "
+                      f"démarche en ligne): {', '.join(result.not_online)}", highlight=False,
+                      markup=False)
     for slug, reason in result.judge_failures.items():
         err.print(f"{slug}: {reason}", highlight=False, markup=False)
     if result.unstored_captures:

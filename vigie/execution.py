@@ -87,6 +87,8 @@ class ScanResult:
     judge_failures: dict[str, str] = field(default_factory=dict)  # service slug -> why
     # Captures whose artifacts could not be written (full disk, permissions).
     unstored_captures: int = 0
+    # Services asked for but not scanned: no start URL (« pas de démarche en ligne »).
+    not_online: list[str] = field(default_factory=list)
 
     @property
     def operational_failure(self) -> bool:

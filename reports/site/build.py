@@ -35,6 +35,7 @@ from reports.site.load import (
     ServiceRow,
     load_captures,
     load_findings,
+    load_not_online,
     load_previous_findings,
     load_services,
     previous_levels,
@@ -143,6 +144,7 @@ class SiteWriter:
                 if not SAFE_NAME.fullmatch(s.slug):  # registry ids are safe; older rows?
                     s.slug = labels.slugify(s.slug)
             history = load_history(session, run.id)
+            not_online = load_not_online(session)
             previous = previous_scans(session, run)
             before_levels = previous_levels(session, [sc.id for sc in previous.values()])
             auditor_rows = [self.write_service(session, run_view, s, history.get(s.service_id,
@@ -161,7 +163,8 @@ class SiteWriter:
                     common_levels=COMMON_LEVELS, **common)
         return self.render("overview.html.j2", "index.html", kind="overview",
                            services=services, counts=level_counts(self.specs, services),
-                           ministries=ministries, administrations=administrations, **common)
+                           ministries=ministries, administrations=administrations,
+                           not_online=not_online, **common)
 
     def write_service(self, session: Session, run: RunView, service: ServiceRow,
                       history: list[HistoryPoint], previous: ServiceScan | None,

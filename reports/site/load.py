@@ -61,7 +61,7 @@ class ServiceRow:
     service_id: int
     slug: str
     name: str
-    start_url: str
+    start_url: str | None  # None: re-imported without a URL since this scan
     ministry: str | None
     administration: str | None
     jdma_id: str | None
@@ -180,6 +180,21 @@ def load_services(session: Session, run: ScanRun, specs: Iterable[IndicatorSpec]
         if spec is not None and value.service_scan_id in rows:
             rows[value.service_scan_id].indicators[value.indicator] = _cell(spec, value)
     return sorted(rows.values(), key=lambda r: (r.name.casefold(), r.slug))
+
+
+@dataclass(frozen=True)
+class OfflineService:
+    """A registered service with no online procedure: listed, never scanned."""
+
+    slug: str
+    name: str
+    ministry: str | None
+    administration: str | None
+
+
+def load_not_online(session: Session) -> list[OfflineService]:
+    return [OfflineService(s.slug, s.name, s.ministry or None, s.administration or None)
+            for s in reporting.services_not_online(session)]
 
 
 def previous_scans(session: Session, run: ScanRun) -> dict[int, ServiceScan]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from core.outcomes import RunStatus
 from storage.models import Finding, IndicatorValue, PageCapture, ScanRun, ServiceScan
 
 SCHEMA = "vigie-export/1"
@@ -26,6 +28,19 @@ def run_dict(run: ScanRun) -> dict[str, Any]:
     }
 
 
+def _service_dicts(scans: Sequence[ServiceScan]) -> list[dict[str, Any]]:
+    return [{
+        "id": sc.service.slug, "name": sc.service.name, "start_url": sc.service.start_url,
+        "extra_urls": sc.service.extra_urls, "ministry": sc.service.ministry,
+        "administration": sc.service.administration, "jdma_id": sc.service.jdma_id,
+        "declared": sc.service.declared, "extra": sc.service.extra,
+        "service_scan_id": sc.id, "run_id": sc.run_id, "status": sc.status,
+        "close_reason": sc.close_reason, "attempts": sc.attempts,
+        "started_at": _iso(sc.started_at), "finished_at": _iso(sc.finished_at),
+        "counters": sc.counters, "error": sc.error,
+    } for sc in scans]
+
+
 def load_run(session: Session, run: ScanRun, indicator_order: Sequence[str] = ()) -> dict[str, Any]:
     """The export document of ``run``; indicators are listed in ``indicator_order``."""
     scans = session.scalars(
@@ -33,16 +48,7 @@ def load_run(session: Session, run: ScanRun, indicator_order: Sequence[str] = ()
         .options(selectinload(ServiceScan.service)).order_by(ServiceScan.id)
     ).all()
     slug_of = {sc.id: sc.service.slug for sc in scans}
-    services = [{
-        "id": sc.service.slug, "name": sc.service.name, "start_url": sc.service.start_url,
-        "extra_urls": sc.service.extra_urls, "ministry": sc.service.ministry,
-        "administration": sc.service.administration, "jdma_id": sc.service.jdma_id,
-        "declared": sc.service.declared, "extra": sc.service.extra,
-        "service_scan_id": sc.id, "status": sc.status,
-        "close_reason": sc.close_reason, "attempts": sc.attempts,
-        "started_at": _iso(sc.started_at), "finished_at": _iso(sc.finished_at),
-        "counters": sc.counters, "error": sc.error,
-    } for sc in scans]
+    services = _service_dicts(scans)
     captures = [{
         "id": c.id, "service_id": slug_of[c.service_scan_id], "viewport": c.viewport,
         "page_kind": c.page_kind, "requested_url": c.requested_url, "final_url": c.final_url,
@@ -71,6 +77,35 @@ def load_run(session: Session, run: ScanRun, indicator_order: Sequence[str] = ()
     return {"schema": SCHEMA, "run": run_dict(run), "services": services,
             "captures": captures, "findings": findings,
             "indicators": load_indicators(session, slug_of, indicator_order)}
+
+
+def load_period(session: Session, start: datetime, end: datetime,
+                indicator_order: Sequence[str] = ()) -> dict[str, Any] | None:
+    """Services and indicators of, for each service, its scan in the last completed run
+    started in [start, end) (the observatory's quarterly view); None: no such run.
+
+    ``run`` is None in the document: each service names its own ``run_id``."""
+    runs = session.execute(select(ScanRun.id, ScanRun.started_at)
+                           .where(ScanRun.status == RunStatus.completed.value)).all()
+    in_period = [(at, run_id) for run_id, at in runs if start <= _utc(at) < end]
+    if not in_period:
+        return None
+    rank = {run_id: (_utc(at), run_id) for at, run_id in in_period}
+    latest: dict[int, ServiceScan] = {}
+    for sc in session.scalars(select(ServiceScan).where(ServiceScan.run_id.in_(rank))
+                              .options(selectinload(ServiceScan.service))):
+        held = latest.get(sc.service_id)
+        if held is None or rank[sc.run_id] > rank[held.run_id]:
+            latest[sc.service_id] = sc
+    scans = sorted(latest.values(), key=lambda sc: sc.service.slug)
+    slug_of = {sc.id: sc.service.slug for sc in scans}
+    return {"schema": SCHEMA, "run": None, "runs": sorted(rank), "services": _service_dicts(scans),
+            "indicators": load_indicators(session, slug_of, indicator_order)}
+
+
+def _utc(when: datetime) -> datetime:
+    # SQLite gives back naive datetimes; every time Vigie stores is UTC.
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 def load_indicators(session: Session, slug_of: dict[int, str],

@@ -9,6 +9,7 @@ failures raise a ``core.errors.OperationalError`` (exit code 1).
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,9 +33,10 @@ from services import (
     load_service_list,
     upsert_services,
 )
+from services.columns import COLUMN_SETS
 from storage.context import Storage
 from storage.db import transaction
-from storage.exports import load_run
+from storage.exports import load_period, load_run
 from storage.runs import resolve_run, run_status, service_scan_of, service_slugs, set_run_status
 from storage.scheduling import DueTimeTaken, run_for_due_time, tag_scheduled_run
 from storage.services import list_services as stored_services
@@ -233,37 +235,75 @@ def recheck(storage: Storage, run: str, check_ids: list[str] | None = None
 
 EXPORT_KINDS = ("run", "findings", "indicators")
 EXPORT_FORMATS = ("json", "csv")
+_QUARTER = re.compile(r"(\d{4})-[TQ]([1-4])", re.IGNORECASE)
 
 
-def check_export_arguments(what: str, fmt: str) -> None:
-    """Raise ``BadInput`` for an unknown export kind or format (before opening storage)."""
+def quarter_bounds(quarter: str) -> tuple[datetime, datetime]:
+    """``2026-T3`` (or ``2026-Q3``) -> [1 July 2026, 1 October 2026) in UTC."""
+    found = _QUARTER.fullmatch(quarter.strip())
+    if found is None:
+        raise BadInput(f"--quarter: expected a year and a quarter such as 2026-T3 (or "
+                       f"2026-Q3), got {quarter!r}")
+    year, number = int(found.group(1)), int(found.group(2))
+    start = datetime(year, 3 * number - 2, 1, tzinfo=UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=UTC) if number == 4 else datetime(
+        year, 3 * number + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def check_export_arguments(what: str, fmt: str, columns: str = "vigie",
+                           quarter: str | None = None) -> None:
+    """Raise ``BadInput`` for an unknown export kind, format, column set or quarter, or an
+    option the kind does not take (before opening storage)."""
     if what not in EXPORT_KINDS:
         raise BadInput(f"WHAT: expected one of {', '.join(EXPORT_KINDS)}, got {what!r}")
     if fmt not in EXPORT_FORMATS:
         raise BadInput(f"--format: expected json or csv, got {fmt!r}")
+    if columns not in COLUMN_SETS:
+        raise BadInput(f"--columns: expected one of {'|'.join(COLUMN_SETS)}, got {columns!r}")
+    if what != "indicators" and (columns != "vigie" or quarter is not None):
+        raise BadInput("--columns and --quarter are options of `vigie export indicators`")
+    if quarter is not None:
+        quarter_bounds(quarter)
 
 
 @dataclass
 class Export:
-    run_id: int
+    run_id: int | None  # None: a quarter's export (each service names its run)
     text: str | None = None  # the document, for a single-file export
     files: list[Path] = field(default_factory=list)  # written files, for the CSV run export
 
 
-def export(storage: Storage, what: str, run: str, fmt: str, csv_dir: Path | None = None
-           ) -> Export:
-    """A run's export document (docs/export.md): ``run``/``findings`` or ``indicators``."""
-    check_export_arguments(what, fmt)
+def export(storage: Storage, what: str, run: str, fmt: str, csv_dir: Path | None = None,
+           *, columns: str = "vigie", quarter: str | None = None) -> Export:
+    """A run's export document (docs/export.md): ``run``/``findings`` or ``indicators``;
+    the indicators under the ``columns`` set's names, of one run or, with ``quarter``, of
+    each service's last completed run in that quarter."""
+    check_export_arguments(what, fmt, columns, quarter)
+    order = [spec.slug for spec in all_indicators()]
+    if quarter is not None:
+        start, end = quarter_bounds(quarter)
+        with storage.sessions() as session:
+            period = load_period(session, start, end, order)
+        if period is None:
+            raise UnknownRun(f"--quarter: no completed run started in {quarter} in "
+                             f"{database_name(storage.settings)}")
+        period["quarter"] = quarter.strip().upper().replace("Q", "T")
+        return Export(None, _indicators(period, fmt, columns))
     run_id = run_id_of(storage, run)
     with storage.sessions() as session:
         found = resolve_run(session, str(run_id))
         assert found is not None
-        data = load_run(session, found, [spec.slug for spec in all_indicators()])
+        data = load_run(session, found, order)
     if what == "indicators":
-        return Export(run_id, indicators_json(data) if fmt == "json" else indicators_csv(data))
+        return Export(run_id, _indicators(data, fmt, columns))
     if fmt == "json":
         return Export(run_id, to_json(data) + "\n")
     return Export(run_id, files=write_csv(data, csv_dir or Path(f"vigie-export-{run_id}")))
+
+
+def _indicators(data: dict[str, Any], fmt: str, columns: str) -> str:
+    return indicators_json(data, columns) if fmt == "json" else indicators_csv(data, columns)
 
 
 def report(storage: Storage, run: str, out: Path) -> Path:

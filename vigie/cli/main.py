@@ -144,13 +144,23 @@ def export(
                                              "run, CSV: folder (default: "
                                              "./vigie-export-<run>); indicators: file "
                                              "(default: standard output).")] = None,
+    columns: Annotated[str, typer.Option(
+        "--columns", help="indicators: the column names, vigie, open-data (the observatory's "
+        "2025 open data) or grist (its Grist table).")] = "vigie",
+    quarter: Annotated[str | None, typer.Option(
+        "--quarter", metavar="YEAR-TN", help="indicators: for each service, its last completed "
+        "run in this quarter (2026-T3 or 2026-Q3) instead of --run.")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Export a run: its services, captures and findings, or its indicators (docs/export.md)."""
     with handled():
-        vigie_app.check_export_arguments(what, format)  # before storage: writes nothing
+        # Before storage: a bad option writes nothing.
+        vigie_app.check_export_arguments(what, format, columns, quarter)
+        if quarter is not None and run != "latest":
+            raise fail("--run and --quarter: give one of them", ExitCode.bad_input)
         with vigie_app.open_storage(vigie_app.settings(data_dir)) as storage:
-            result = vigie_app.export(storage, what, run, format, out)
+            result = vigie_app.export(storage, what, run, format, out, columns=columns,
+                                      quarter=quarter)
     if result.text is not None:
         _write_text(result.text, out)
     for path in result.files:

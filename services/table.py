@@ -235,13 +235,15 @@ class _RowReader:
         cells: dict[str, str] = {}
         for role, index in self.header.roles.items():
             raw = self.cell(index)
-            if role in IDENTITY_ROLES or is_empty(raw):
+            if role in IDENTITY_ROLES or not raw:
                 continue
             name = self.header.names[index]
             if self.log.check(check_characters, raw, self.line, name) is BAD:
                 self.ok = False
                 continue
-            cells[name] = raw
+            cells[name] = raw  # « - » and « NC » too: the export gives them back
+            if is_empty(raw):
+                continue
             reader = READERS.get(role) or partial(_rate, role, index in self.header.fractions)
             values = self.log.check(reader, raw, self.line, name)
             if values is BAD:

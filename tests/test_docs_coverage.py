@@ -14,7 +14,8 @@ from core.outcomes import CaptureOutcome, CloseReason, RunStatus
 from core.settings import ENVIRONMENT, Settings
 from indicators.registry import all_indicators
 from reports.export import TABLES
-from reports.indicators_export import IDENTITY_COLUMNS, PER_INDICATOR, RUN_COLUMNS
+from reports.indicators_export import IDENTITY_COLUMNS, PER_INDICATOR, RUN_COLUMNS, set_columns
+from services.columns import COLUMN_SETS
 from vigie.app import ExitCode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,17 @@ def test_every_indicators_export_column_is_documented() -> None:
                *(f"<slug>_{part}" for part in PER_INDICATOR)]
     for column in columns:
         assert f"`{column}`" in section, f"indicators export column {column!r} not documented"
+
+
+@pytest.mark.parametrize("column_set", list(COLUMN_SETS))
+def test_every_column_of_every_set_is_documented(column_set: str) -> None:
+    """The export's `--columns` names (docs/export.md) and the import's (docs/services.md)."""
+    export = _section(EXPORT_DOC, "Indicators export")
+    services = (ROOT / "docs" / "services.md").read_text(encoding="utf-8")
+    for column in set_columns(COLUMN_SETS[column_set], all_indicators()):
+        assert f"`{column}`" in export, f"{column_set} column {column!r} not in docs/export.md"
+    for column in COLUMN_SETS[column_set].columns:
+        assert f"`{column}`" in services, f"{column!r} not in docs/services.md"
 
 
 @pytest.mark.parametrize("word", [*RunStatus, *CloseReason, *CaptureOutcome, *ErrorKind],

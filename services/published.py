@@ -15,10 +15,10 @@ from datetime import date
 from typing import Any
 
 from core.text import normalise_text
-from services.fields import check_characters
+from services.fields import check_bool, check_characters, check_rate, kind
 from services.issues import Invalid
 
-NO_VALUE = {"", "-", "n/a", "na", "nc", "non communique", "non renseigne", "sans objet"}
+NO_VALUE = {"", "-", "n/a", "#n/a", "na", "nc", "non communique", "non renseigne", "sans objet"}
 _BLANKS = re.compile(r"[\s\u00a0\u202f]")
 RATE_ROLES = ("rgaa_rate", "availability_rate", "digital_rate")
 
@@ -175,3 +175,55 @@ READERS: dict[str, Callable[[str], dict[str, Any]]] = {
     "satisfaction_manual": _as("satisfaction_manual", _text),
 }
 PUBLISHED_ROLES = (*RATE_ROLES, *READERS)
+
+
+# -- the same keys written by hand in a YAML list: checked as the readers above produce them ----
+
+
+def _one_of(*codes: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if value is not None and value not in codes:
+            raise Invalid(f"must be one of {', '.join(codes)}, got {value!r}")
+        return value
+    return check
+
+
+def _typed_number(low: float, high: float | None, whole: bool = False) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float) or (
+                whole and not float(value).is_integer()):
+            raise Invalid(f"must be a {'whole ' if whole else ''}number, got {kind(value)}")
+        if value < low or (high is not None and value > high) or not math.isfinite(value):
+            bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise Invalid(f"must be a number {bounds}, got {value!r}")
+        return value
+    return check
+
+
+def _iso_date(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    raise Invalid(f"must be a date written YYYY-MM-DD in quotes, got {value!r}")
+
+
+TYPED_KEYS: dict[str, Callable[[Any], Any]] = {
+    "handicap": _one_of("oui", "partiel", "non", "non_concerne"),
+    "online_status": _one_of("oui", "partiel", "non"),
+    "declaration_date": _iso_date,
+    "declaration_freshness": _one_of("perimee", "bientot_perimee"),
+    "franceconnect_plus": check_bool,
+    "satisfaction": _typed_number(0, 10),
+    "plain_language": _typed_number(0, 10),
+    "availability_rate": check_rate,
+    "digital_rate": check_rate,
+    "volume_total": _typed_number(0, None, whole=True),
+    "volume_online": _typed_number(0, None, whole=True),
+    "dlnuf_score": _typed_number(0, None),
+}

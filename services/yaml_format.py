@@ -30,6 +30,7 @@ from services.fields import (
     unknown_message,
 )
 from services.issues import BAD, IssueLog
+from services.published import TYPED_KEYS
 from services.spec import ServiceSpec
 
 SERVICE_FIELDS = (
@@ -129,6 +130,8 @@ _Loader.yaml_implicit_resolvers = {
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _TEXT_FIELDS = {"id", "name", "ministry", "administration", "jdma_id"}
 _TEXT_DECLARED = {"accessibility_status", "franceconnect_label"}
+# The published values a CSV or workbook fills (services.published), checked the same way.
+_DECLARED = {**DECLARED_CHECKS, **TYPED_KEYS}
 _SCALAR_CHECKS: dict[str, Callable[[Any], Any]] = {
     "id": check_slug,
     "name": check_name,
@@ -282,9 +285,9 @@ class _YamlReader:
         ok = True
         for key, value_node, line in self.fields(node, prefix="declared."):
             name = f"declared.{key}"
-            if key in DECLARED_CHECKS:
-                value = self.checked(value_node, name, DECLARED_CHECKS[key], key in _TEXT_DECLARED)
-            elif hint := suggestion(key, DECLARED_CHECKS):
+            if key in _DECLARED:
+                value = self.checked(value_node, name, _DECLARED[key], key in _TEXT_DECLARED)
+            elif hint := suggestion(key, _DECLARED):
                 self.log.add(line, name, f"unknown declared value; did you mean {hint!r}?")
                 value = BAD
             else:  # Other observatory values are kept as they are.

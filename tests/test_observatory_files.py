@@ -111,6 +111,30 @@ def test_yaml_start_url_may_be_null_and_dumps_back(tmp_path: Path) -> None:
     assert load_service_list(path).specs == [spec]
 
 
+@pytest.mark.parametrize("path", [OPEN_DATA, GRIST, OLDER])
+def test_published_values_survive_a_yaml_dump(tmp_path: Path, path: Path) -> None:
+    """The `declared` keys a file fills pass the YAML list's own checks, unchanged."""
+    specs = load_service_list(path).specs
+    out = tmp_path / "services.yaml"
+    out.write_text(dump_services_yaml(specs), encoding="utf-8")
+    assert load_service_list(out).specs == specs
+
+
+def test_yaml_published_values_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("services:\n  - id: caf\n    name: Allocations\n"
+                    "    start_url: https://www.caf.fr/\n    declared:\n"
+                    "      handicap: peut-être\n      satisfaction: 12\n"
+                    "      declaration_date: 08/04/2022\n      handicaps: oui\n",
+                    encoding="utf-8")
+    with pytest.raises(RegistryError) as caught:
+        load_service_list(path)
+    assert [(i.line, i.field) for i in caught.value.issues] == [
+        (6, "declared.handicap"), (7, "declared.satisfaction"), (8, "declared.declaration_date"),
+        (9, "declared.handicaps")]
+    assert "did you mean 'handicap'" in caught.value.issues[-1].message
+
+
 def test_a_row_without_url_is_a_service_not_online() -> None:
     mairie = by_slug(OPEN_DATA)["demarche-4127"]
     assert mairie.start_url is None

@@ -25,6 +25,7 @@ from services import RegistryError, dump_services_yaml, load_service_list, upser
 from storage.context import Storage
 from storage.db import transaction
 from storage.models import Finding, ScanRun, Service, ServiceScan
+from tests.conftest import run_vigie
 from vigie import app as vigie_app
 from vigie.app import NothingToScan, select_services
 from vigie.cli.main import app as cli_app
@@ -424,3 +425,34 @@ def test_report_lists_services_not_online(tmp_path: Path) -> None:
     assert "pas de démarche en ligne" in html
     page = (tmp_path / "report" / "services" / "demarche-5088.html").read_text("utf-8")
     assert "aucune aujourd’hui (pas de démarche en ligne)" in page
+
+
+@pytest.mark.browser
+def test_scan_of_a_grist_file_leaves_the_offline_row_out(sites: dict[str, Any],
+                                                         browser_choice: Any,
+                                                         tmp_path: Path) -> None:
+    """End to end, as a user: scan the observatory's file, export it back in its columns."""
+    header, rows = file_rows(GRIST)
+    rows = [rows[0], rows[2]]  # one online (pointed at a fixture site), one not online
+    rows[0]["URL_Demarche"] = f"{sites['basic'].base_url}/"
+    path = tmp_path / "grist.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=header, delimiter=";", lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    env = {"VIGIE_NAVIGATION_TIMEOUT": "6", "VIGIE_CALL_TIMEOUT": "6", "VIGIE_PAGE_BUDGET": "20",
+           "VIGIE_DOWNLOAD_DELAY": "0", "VIGIE_DATA_DIR": str(tmp_path / "data"),
+           "VIGIE_DATABASE_URL": ""}
+    proc = run_vigie("scan", "--services", str(path), "--allow-private", "--max-pages", "2",
+                     env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 service(s) not scanned, no start URL (pas de démarche en ligne): demarche-58" in \
+        " ".join(proc.stdout.split())
+    proc = run_vigie("export", "indicators", "--format", "csv", "--columns", "grist", env=env)
+    assert proc.returncode == 0, proc.stderr
+    got = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert len(got) == 1, proc.stdout
+    [back] = got
+    kept = {c: rows[0][c] for c in header if c not in INDICATOR_COLUMNS["grist"]}
+    assert {c: back[c] for c in kept} == kept
+    assert back["vigie_service_id"] == "demarche-17" and back["vigie_close_reason"]

@@ -251,6 +251,10 @@ def synthetic_storage(tmp: Path) -> tuple[Storage, list[int]]:
                     service_scan_id=scan.id, indicator="handicap", level=level, label=label,
                     official=True, rationale=f"Justification {slug} passage {number}.",
                     finding_ids=[decl.id], rule_version=1))
+        # A service with no online procedure (never scanned): the overview lists it, so the
+        # accessibility test covers that table.
+        session.add(Service(slug="guichet", name="Démarche au guichet", start_url=None,
+                            ministry="Ministère B", declared={"online_status": "non"}))
         # A scheduler that stopped beating two days ago: every page shows both alerts of the
         # collection (reports/health.py), so the accessibility test covers them.
         gone = datetime.now(UTC) - timedelta(days=2)

@@ -21,6 +21,7 @@ from core.schedules import MAIN
 from core.settings import Settings
 from crawler.browser import BrowserChoice
 from indicators.registry import all_indicators
+from reports.compare_export import compare_csv, compare_json
 from reports.export import to_json, write_csv
 from reports.health import Health, collect
 from reports.indicators_export import indicators_csv, indicators_json
@@ -209,7 +210,7 @@ def recheck(storage: Storage, run: str, check_ids: list[str] | None = None
     return run_id, judgement
 
 
-EXPORT_KINDS = ("run", "findings", "indicators")
+EXPORT_KINDS = ("run", "findings", "indicators", "compare")
 EXPORT_FORMATS = ("json", "csv")
 
 
@@ -230,7 +231,8 @@ class Export:
 
 def export(storage: Storage, what: str, run: str, fmt: str, csv_dir: Path | None = None
            ) -> Export:
-    """A run's export document (docs/export.md): ``run``/``findings`` or ``indicators``."""
+    """A run's export document (docs/export.md): ``run``/``findings``, ``indicators`` or
+    ``compare`` (published vs measured)."""
     check_export_arguments(what, fmt)
     run_id = run_id_of(storage, run)
     with storage.sessions() as session:
@@ -239,6 +241,8 @@ def export(storage: Storage, what: str, run: str, fmt: str, csv_dir: Path | None
         data = load_run(session, found, [spec.slug for spec in all_indicators()])
     if what == "indicators":
         return Export(run_id, indicators_json(data) if fmt == "json" else indicators_csv(data))
+    if what == "compare":
+        return Export(run_id, compare_json(data) if fmt == "json" else compare_csv(data))
     if fmt == "json":
         return Export(run_id, to_json(data) + "\n")
     return Export(run_id, files=write_csv(data, csv_dir or Path(f"vigie-export-{run_id}")))

@@ -13,6 +13,8 @@ from core.errors import ErrorKind
 from core.outcomes import CaptureOutcome, CloseReason, RunStatus
 from core.settings import ENVIRONMENT, Settings
 from indicators.registry import all_indicators
+from reports.compare import SUBJECTS, VERDICTS
+from reports.compare_export import COMPARE_COLUMNS
 from reports.export import TABLES
 from reports.indicators_export import IDENTITY_COLUMNS, PER_INDICATOR, RUN_COLUMNS
 from vigie.app import ExitCode
@@ -71,6 +73,17 @@ def test_every_indicators_export_column_is_documented() -> None:
                *(f"<slug>_{part}" for part in PER_INDICATOR)]
     for column in columns:
         assert f"`{column}`" in section, f"indicators export column {column!r} not documented"
+
+
+def test_every_compare_column_key_and_verdict_is_documented() -> None:
+    section = _section(EXPORT_DOC, "Published vs measured")
+    for word in (*COMPARE_COLUMNS, *VERDICTS, *(s.key for s in SUBJECTS),
+                 *(s.indicator for s in SUBJECTS)):
+        assert f"`{word}`" in section, f"compare export: {word!r} not documented"
+    rules = _section((ROOT / "docs" / "report.md").read_text(encoding="utf-8"),
+                     "Published vs measured")
+    for subject in SUBJECTS:
+        assert f"`{subject.key}`" in rules, f"no rule for {subject.key!r} in docs/report.md"
 
 
 @pytest.mark.parametrize("word", [*RunStatus, *CloseReason, *CaptureOutcome, *ErrorKind],

@@ -16,8 +16,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+from checks.a11y_declaration.check import CHECK_ID as DECLARATION_CHECK
 from checks.a11y_declaration.rules import EXPIRY_YEARS, is_expired
+from checks.axe import CHECK_ID as AXE_CHECK
+from indicators.auth import CHECK as AUTH_CHECK
 from indicators.model import NEEDS_REVIEW, NOT_MEASURED
+from indicators.satisfaction import CHECK as JDMA_CHECK
+from reports.site.labels import rgaa_sort_key
 
 AGREEMENT = "agreement"
 DISAGREEMENT = "disagreement"
@@ -99,7 +104,7 @@ class Scan:
     def rgaa_violations(self) -> list[Observed]:
         """axe-core violations mapped to RGAA tests (best-practice rules left out)."""
         return [f for f in self.findings
-                if f.check_id == "axe" and f.outcome == "fail" and f.data.get("rgaa")]
+                if f.check_id == AXE_CHECK and f.outcome == "fail" and f.data.get("rgaa")]
 
 
 Verdict = tuple[str, str, Iterable[int]]  # verdict, explanation, finding ids
@@ -155,7 +160,7 @@ def _ids(*findings: Observed | None) -> list[int]:
 
 def _tests(violations: list[Observed]) -> str:
     tests = sorted({str(t) for f in violations for t in f.data.get("rgaa") or []},
-                   key=lambda t: tuple(int(p) if p.isdigit() else 999 for p in t.split(".")))
+                   key=rgaa_sort_key)
     shown = ", ".join(tests[:5]) + (" …" if len(tests) > 5 else "")
     return f"{len(tests)} test(s) RGAA ({shown})"
 
@@ -182,7 +187,7 @@ def handicap_rule(published: str, scan: Scan) -> Verdict:
     axe = scan.rgaa_violations()
     if published == "oui" and axe:
         return (DISAGREEMENT, f"Publié « Oui » (100 %), mais axe-core invalide {_tests(axe)} "
-                "sur les pages visitées.", _ids(scan.one("a11y-declaration"), *axe))
+                "sur les pages visitées.", _ids(scan.one(DECLARATION_CHECK), *axe))
     m = _level(scan, "handicap")
     if not isinstance(m, Measured):
         return m
@@ -193,7 +198,7 @@ def handicap_rule(published: str, scan: Scan) -> Verdict:
 
 
 def rgaa_rate_rule(published: float, scan: Scan) -> Verdict:
-    decl = scan.one("a11y-declaration")
+    decl = scan.one(DECLARATION_CHECK)
     axe = scan.rgaa_violations()
     shown = number_fr(published)
     if published >= 100 and axe:
@@ -214,7 +219,7 @@ def rgaa_rate_rule(published: float, scan: Scan) -> Verdict:
 
 
 def declaration_date_rule(published: date, scan: Scan) -> Verdict:
-    decl = scan.one("a11y-declaration")
+    decl = scan.one(DECLARATION_CHECK)
     if decl is None:
         return NOT_COMPARABLE, "La déclaration d’accessibilité n’a pas été examinée.", ()
     d = decl.data
@@ -245,7 +250,7 @@ def declaration_date_rule(published: date, scan: Scan) -> Verdict:
 
 
 def franceconnect_rule(published: str, scan: Scan) -> Verdict:
-    found = scan.one("auth-button")
+    found = scan.one(AUTH_CHECK)
     if found is None or not _pages(found):
         return (NOT_COMPARABLE, "Aucune page n’a pu être examinée pour un bouton "
                 "FranceConnect.", _ids(found))
@@ -309,7 +314,7 @@ def availability_rule(published: float, scan: Scan) -> Verdict:
 
 
 def satisfaction_rule(published: float, scan: Scan) -> Verdict:
-    found = scan.one("jdma-button")
+    found = scan.one(JDMA_CHECK)
     if found is None or not _pages(found):
         return (NOT_COMPARABLE, "Aucune page n’a pu être examinée pour le bouton JDMA.",
                 _ids(found))

@@ -165,6 +165,15 @@ def _tests(violations: list[Observed]) -> str:
     return f"{len(tests)} test(s) RGAA ({shown})"
 
 
+def _unread(decl: Observed) -> str | None:
+    """Why no declaration was read, when none was (``admissible`` null)."""
+    if decl.data.get("admissible") is not None:
+        return None
+    if decl.outcome == "fail":
+        return "aucune déclaration d’accessibilité sur les pages visitées, ni de lien vers elle"
+    return "la déclaration d’accessibilité n’a pas pu être examinée"
+
+
 def _level(scan: Scan, indicator: str) -> Measured | Verdict:
     """Vigie's level, or the « not comparable » verdict when it has none to set against the
     published value (« Non mesuré », « À vérifier »)."""
@@ -208,9 +217,8 @@ def rgaa_rate_rule(published: float, scan: Scan) -> Verdict:
         return NOT_COMPARABLE, "La déclaration d’accessibilité n’a pas été examinée.", ()
     rate = _number(decl.data.get("rate"))
     if rate is None:
-        why = ("aucune déclaration trouvée" if decl.data.get("admissible") is None
-               else "aucun taux global lu dans la déclaration")
-        return NOT_COMPARABLE, f"Taux publié {shown} %, mais {why}.", [decl.id]
+        why = _unread(decl) or "aucun taux global lu dans la déclaration"
+        return NOT_COMPARABLE, f"Taux publié {shown} % ; {why}.", [decl.id]
     if abs(rate - published) < RATE_TOLERANCE:
         return (AGREEMENT, f"Taux publié {shown} %, la déclaration annonce {number_fr(rate)} %.",
                 [decl.id])
@@ -226,7 +234,8 @@ def declaration_date_rule(published: date, scan: Scan) -> Verdict:
     own = [day for day in (_iso_day(d.get(k)) for k in ("declared_on", "updated_on")) if day]
     read = max(own) if own else _iso_day(d.get("audit_date"))  # the date the check judges
     if read is None:
-        return NOT_COMPARABLE, "Aucune date lue dans la déclaration d’accessibilité.", [decl.id]
+        why = _unread(decl) or "aucune date lue dans la déclaration"
+        return NOT_COMPARABLE, f"Date publiée {date_fr(published)} ; {why}.", [decl.id]
     judged_on = _iso_day(d.get("reference_date"))
     read_expired = "expired" in (d.get("admissibility_reasons") or [])
     published_expired = scan.declared.get("declaration_freshness") == "perimee" or bool(

@@ -98,7 +98,14 @@ def test_published_rate_against_the_declarations_rate(published: float, read: fl
 def test_a_published_rate_without_a_declaration_is_not_comparable() -> None:
     got = compare({"rgaa_rate": 82}, NO_DECLARATION)["rgaa_rate"]
     assert (got.verdict, got.finding_ids) == (NOT_COMPARABLE, (NO_DECLARATION.id,))
-    assert "aucune déclaration trouvée" in got.explanation
+    assert got.explanation == ("Taux publié 82 % ; aucune déclaration d’accessibilité sur les "
+                               "pages visitées, ni de lien vers elle.")
+    unread = finding("a11y-declaration", "needs_review", {
+        "declaration_url": f"{SITE}/accessibilite", "admissible": None, "rate": None})
+    got = compare({"rgaa_rate": 82, "declaration_date": "2025-03-12"}, unread)
+    assert got["rgaa_rate"].explanation.endswith("la déclaration d’accessibilité n’a pas pu "
+                                                 "être examinée.")
+    assert got["declaration_date"].verdict == NOT_COMPARABLE
 
 
 # -- declaration date ----------------------------------------------------------------------
@@ -137,7 +144,8 @@ def test_published_date_against_the_dates_read(published: str, verdict: str) -> 
 def test_no_date_read_is_not_comparable() -> None:
     decl = declaration(declared_on=None, reasons=("date_missing",), outcome="needs_review")
     got = compare({"declaration_date": "2025-03-12"}, decl)["declaration_date"]
-    assert got.verdict == NOT_COMPARABLE and "Aucune date lue" in got.explanation
+    assert got.verdict == NOT_COMPARABLE
+    assert got.explanation == "Date publiée 12/03/2025 ; aucune date lue dans la déclaration."
 
 
 # -- FranceConnect ---------------------------------------------------------------------------

@@ -62,6 +62,11 @@ def services_yaml(urls: dict[str, str]) -> str:
     start_url: {urls["a11y-faible"]}/
     ministry: Ministère des Tests
     administration: Conservatoire fictif
+    declared:
+      handicap: oui
+      handicap_label: Oui
+      franceconnect: true
+      satisfaction: 7.5
   - id: injoignable
     name: Service injoignable
     start_url: {urls["injoignable"]}/
@@ -155,6 +160,16 @@ DECLARATIONS = {
 }
 
 
+# What the observatory publishes (``declared``): each service disagrees with what Vigie
+# measured in its own way (« Publié / mesuré »).
+PUBLISHED: dict[str, dict[str, object]] = {
+    "totale": {"rgaa_rate": 100, "handicap": "oui", "handicap_label": "Oui"},
+    "expiree": {"declaration_date": "2024-05-02"},  # Vigie reads 02/05/2019
+    "incoherente": {},
+    "absente": {"handicap": "partiel", "handicap_label": "Partiel"},
+}
+
+
 def _axe(rule: str, rgaa: list[str], page: str, viewport: str = "desktop") -> dict[str, object]:
     return {"rule": rule, "rgaa": rgaa, "impact": "serious", "help": f"Aide de {rule}",
             "nodes_count": 2, "page_url": page, "viewport": viewport}
@@ -194,8 +209,7 @@ def synthetic_storage(tmp: Path) -> tuple[Storage, list[int]]:
         services = {slug: Service(slug=slug, name=f"Démarche {slug}", start_url=f"https://{slug}"
                                   ".example.gouv.fr/", ministry=ministries[slug],
                                   administration="Administration commune" if slug != "absente"
-                                  else None, declared={"rgaa_rate": 100} if slug == "totale"
-                                  else {})
+                                  else None, declared=PUBLISHED[slug])
                     for slug in DECLARATIONS}
         session.add_all(services.values())
         session.flush()

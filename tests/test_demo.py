@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
+import lxml.html
 import pytest
 from sqlalchemy import select
 
@@ -90,3 +93,27 @@ def test_demo_scans_every_service_and_writes_the_report(tmp_path: Path,
         assert outcome in outcomes.get(key, set()), (key, outcomes.get(key))
     weak = (out / "report" / "services" / "a11y-faible.html").read_text(encoding="utf-8")
     assert "Violations axe-core par test RGAA" in weak and "<script" not in report + weak
+
+    # « Publié / mesuré »: one disagreement of each kind, in the report and the export.
+    tree = lxml.html.parse(str(out / "report" / "publie-mesure.html"))
+    gaps = {(" ".join(r.xpath("string(./th)").split()), r.xpath("string(./td[2])"))
+            for r in tree.xpath("//table[caption[starts-with(., 'Écarts')]]//tbody/tr")}
+    assert gaps >= {
+        ("Bourse Musique Jeunesse (démo)", "Prise en compte du handicap"),
+        ("Bourse Musique Jeunesse (démo)", "Taux de conformité au RGAA"),
+        ("Passeport Jardins Partagés (démo)", "Date de la déclaration d’accessibilité"),
+        ("Passeport Jardins Partagés (démo)", "Satisfaction (bouton « Je donne mon avis »)"),
+        ("Aide Exceptionnelle Chauffage Bois (démo)", "FranceConnect"),
+        ("Allocation Vélo Solidaire (démo)", "FranceConnect"),  # FranceConnect+ published
+        ("Registre des Fontaines Publiques (démo)", "Démarche en ligne"),
+        ("Registre des Fontaines Publiques (démo)", "Taux de disponibilité"),
+    }, gaps
+    proc = run_vigie("export", "compare", "--format", "csv",
+                     env={"VIGIE_DATA_DIR": str(out), "VIGIE_DATABASE_URL": ""})
+    assert proc.returncode == 0, proc.stderr
+    verdicts = {(r["service_id"], r["published_key"]): r["verdict"]
+                for r in csv.DictReader(io.StringIO(proc.stdout))}
+    assert verdicts[("bon-service", "handicap")] == "agreement"
+    assert verdicts[("bon-service", "online_status")] == "agreement"
+    assert verdicts[("pas-mobile", "satisfaction")] == "not_comparable"  # another démarche's
+    assert verdicts[("en-panne", "availability_rate")] == "disagreement"

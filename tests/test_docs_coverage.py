@@ -13,6 +13,8 @@ from core.errors import ErrorKind
 from core.outcomes import CaptureOutcome, CloseReason, RunStatus
 from core.settings import ENVIRONMENT, Settings
 from indicators.registry import all_indicators
+from reports.compare import SUBJECTS, VERDICTS
+from reports.compare_export import COMPARE_COLUMNS
 from reports.export import TABLES
 from reports.indicators_export import IDENTITY_COLUMNS, PER_INDICATOR, RUN_COLUMNS, set_columns
 from services.columns import COLUMN_SETS
@@ -83,6 +85,15 @@ def test_every_column_of_every_set_is_documented(column_set: str) -> None:
         assert f"`{column}`" in export, f"{column_set} column {column!r} not in docs/export.md"
     for column in COLUMN_SETS[column_set].columns:
         assert f"`{column}`" in services, f"{column!r} not in docs/services.md"
+def test_every_compare_column_key_and_verdict_is_documented() -> None:
+    section = _section(EXPORT_DOC, "Published vs measured")
+    for word in (*COMPARE_COLUMNS, *VERDICTS, *(s.key for s in SUBJECTS),
+                 *(s.indicator for s in SUBJECTS)):
+        assert f"`{word}`" in section, f"compare export: {word!r} not documented"
+    rules = _section((ROOT / "docs" / "report.md").read_text(encoding="utf-8"),
+                     "Published vs measured")
+    for subject in SUBJECTS:
+        assert f"`{subject.key}`" in rules, f"no rule for {subject.key!r} in docs/report.md"
 
 
 @pytest.mark.parametrize("word", [*RunStatus, *CloseReason, *CaptureOutcome, *ErrorKind],

@@ -57,13 +57,15 @@ ADMINISTRATION = "Direction {{ 7*7 }} {% raw %} VIGIE-XSS-42 ${7*7} <!-- -->"
 START_QUERY = "?origine=VIGIE-XSS-30\"><script>alert('VIGIE-XSS-30')</script>"
 EXTRA_QUERY = "?etape=VIGIE-XSS-31'><svg/onload=alert(31)>"
 DECLARATION_QUERY = "?VIGIE-XSS-44\"><script>alert(44)</script>"
+# Published « Oui » while axe finds violations: a row of the « Publié / mesuré » disagreements.
+HANDICAP_LABEL = "Oui </td><script>alert('VIGIE-XSS-46')</script>"
 PAGES = ["index.html", "demarche.html", "rafraichissement.html", "contact.html",
          "declaration-accessibilite.html"]  # every page of the site, each in both viewports
 
 # Markers the scan must store somewhere (the others stay in the page: <pre> text, a <style>
 # block, an alt on a named image, a script element...). Checks may store more over time.
 STORED = {1, 2, 3, 4, 11, 12, 13, 14, 15, 16, 18, 19, 20, 21, 22, 23, 25, 26, 27, 28, 29,
-          30, 31, 32, 33, 34, 36, 40, 41, 42, 43, 44, 45}
+          30, 31, 32, 33, 34, 36, 40, 41, 42, 43, 44, 45, 46}
 
 # Attributes holding a URL the browser may load, navigate to or run.
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "srcdoc", "xlink:href", "data",
@@ -153,6 +155,8 @@ def services_yaml(base: str) -> str:
       declaration_url: {q(base + "/declaration-accessibilite.html" + DECLARATION_QUERY)}
       franceconnect: true
       franceconnect_label: {q("Oui <img src=x onerror=alert('VIGIE-XSS-45')>")}
+      handicap: oui
+      handicap_label: {q(HANDICAP_LABEL)}
 """
 
 
@@ -169,6 +173,7 @@ def outputs(sites: dict[str, SiteServer], browser_choice: Any,
         ("report", "--run", "latest", "--out", str(tmp / "report")),
         ("export", "--run", "latest", "--format", "json", "--out", str(tmp / "run.json")),
         ("export", "--run", "latest", "--format", "csv", "--out", str(tmp / "csv")),
+        ("export", "compare", "--format", "csv", "--out", str(tmp / "compare.csv")),
     ]
     for step in steps:
         proc = run_vigie(*step, env=env)
@@ -292,6 +297,11 @@ def test_csv_export_parses(outputs: Outputs) -> None:
     with (outputs.csv_dir / "findings.csv").open(encoding="utf-8", newline="") as fh:
         evidence = [json.loads(r["evidence"]) for r in csv.DictReader(fh)]
     assert evidence == [f["evidence"] for f in outputs.export["findings"]]
+    with (outputs.report_dir.parent / "compare.csv").open(encoding="utf-8", newline="") as fh:
+        compared = {r["published_key"]: r for r in csv.DictReader(fh)}
+    assert compared["handicap"]["published_label"] == HANDICAP_LABEL
+    assert compared["handicap"]["service_name"] == NAME
+    assert compared["handicap"]["verdict"] == "disagreement"
 
 
 # --- the report: inert markup, hostile text shown as text --------------------------------------
@@ -377,6 +387,16 @@ def test_report_shows_the_hostile_text_as_text(outputs: Outputs) -> None:
                   ]:
         assert shown in text, shown
     assert "Démarche d’essai 49" not in text
+
+
+def test_compare_page_shows_published_values_as_text(outputs: Outputs) -> None:
+    tree = lxml.html.document_fromstring(
+        (outputs.report_dir / "publie-mesure.html").read_text(encoding="utf-8"))
+    rows = tree.xpath("//table[caption[starts-with(., 'Écarts')]]//tbody/tr")
+    cells = [[squash(c.text_content()) for c in r.xpath("./th|./td")] for r in rows]
+    handicap = next(c for c in cells if c[2] == "Prise en compte du handicap")
+    assert handicap[:2] == [NAME, MINISTRY] and handicap[3] == HANDICAP_LABEL
+    assert rows[0].xpath("./th/a/@href") == ["services/demarche-hostile.html#publie-mesure"]
 
 
 def test_report_shows_evidence_snippets_as_code(outputs: Outputs) -> None:

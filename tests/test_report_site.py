@@ -25,7 +25,7 @@ from storage.models import Finding, IndicatorValue, PageCapture, Service, Servic
 from tests.conftest import ROOT
 from tests.reportkit import ScannedSite, scanned_site, synthetic_site, synthetic_site_of_run
 
-KINDS = {"overview", "filter", "service", "auditor", "about"}
+KINDS = {"overview", "filter", "service", "auditor", "about", "compare"}
 
 
 def page(path: Path) -> lxml.html.HtmlElement:
@@ -68,6 +68,7 @@ def test_every_page_kind_exists_and_pages_are_linked(real: ScannedSite) -> None:
     assert kind_of(real.site / "index.html") == "overview"
     assert kind_of(real.site / "auditeur.html") == "auditor"
     assert kind_of(real.site / "a-propos.html") == "about"
+    assert kind_of(real.site / "publie-mesure.html") == "compare"
     titles = [page(p).findtext(".//title") for p in pages]
     assert len(set(titles)) == len(titles), "every page has its own <title>"
     for p in pages:  # every relative link leads to a file of the site
@@ -382,6 +383,52 @@ def test_auditor_compares_declared_and_invalidated_criteria(synthetic: Path) -> 
     undeclared = {text(r.xpath("./th")[0]): text(r.xpath("./td")[4]) for r in summary}
     assert undeclared == {"Démarche totale": "1", "Démarche expiree": "—",
                           "Démarche incoherente": "0", "Démarche absente": "—"}
+
+
+def test_compare_page_counts_and_lists_the_disagreements(synthetic: Path) -> None:
+    tree = page(synthetic / "publie-mesure.html")
+    assert kind_of(synthetic / "publie-mesure.html") == "compare"
+
+    def rows(caption: str) -> list[list[str]]:
+        return [[text(c) for c in r.xpath("./th|./td")] for r in tree.xpath(
+            f"//table[caption[starts-with(., '{caption}')]]//tbody/tr")]
+
+    # Concordant, Discordant, Non comparable, Total
+    assert rows("Comparaisons par valeur publiée") == [
+        ["Prise en compte du handicap", "0", "2", "0", "2"],
+        ["Taux de conformité au RGAA", "0", "1", "0", "1"],
+        ["Date de la déclaration d’accessibilité", "0", "1", "0", "1"]]
+    assert rows("Comparaisons par ministère") == [["Ministère A", "0", "3", "0", "3"],
+                                                   ["Ministère B", "0", "1", "0", "1"]]
+    gaps = {(r[0], r[2]): r for r in rows("Écarts entre les valeurs publiées")}
+    assert set(gaps) == {("Démarche absente", "Prise en compte du handicap"),
+                         ("Démarche totale", "Prise en compte du handicap"),
+                         ("Démarche totale", "Taux de conformité au RGAA"),
+                         ("Démarche expiree", "Date de la déclaration d’accessibilité")}
+    totale = gaps[("Démarche totale", "Prise en compte du handicap")]
+    assert totale[3:5] == ["Oui", "Non (Prise en compte du handicap)"]
+    assert totale[5] == ("Publié « Oui » (100 %), mais axe-core invalide 2 test(s) RGAA "
+                         "(1.1.1, 3.2.1) sur les pages visitées.")
+    expiree = gaps[("Démarche expiree", "Date de la déclaration d’accessibilité")]
+    assert expiree[3] == "02/05/2024" and "date du 02/05/2019 : plus de 3 ans" in expiree[5]
+    # Each row links to its service page, and each finding to its row there.
+    for link in tree.xpath("//table[caption[starts-with(., 'Écarts')]]//a/@href"):
+        target, anchor = link.split("#")
+        assert target.startswith("services/")
+        assert page(synthetic / target).xpath(f"//*[@id='{anchor}']"), link
+    # The auditor view and every page's navigation lead here.
+    assert page(synthetic / "auditeur.html").xpath("//main//a[@href='publie-mesure.html']")
+    assert page(synthetic / "index.html").xpath("//nav//a[@href='publie-mesure.html']")
+
+
+def test_service_page_shows_its_own_comparisons(synthetic: Path) -> None:
+    tree = page(synthetic / "services" / "totale.html")
+    compared = section(tree, "publie-mesure")
+    assert "Prise en compte du handicap Oui Non (Prise en compte du handicap) Discordant" in (
+        compared)
+    assert "Taux de conformité au RGAA 100 %" in compared
+    assert page(synthetic / "services" / "incoherente.html").xpath(
+        "//h2[@id='publie-mesure']") == []  # nothing published: no section
 
 
 def test_synthetic_site_is_inert(synthetic: Path) -> None:

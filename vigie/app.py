@@ -22,6 +22,7 @@ from core.schedules import MAIN
 from core.settings import Settings
 from crawler.browser import BrowserChoice
 from indicators.registry import all_indicators
+from reports.compare_export import compare_csv, compare_json
 from reports.export import to_json, write_csv
 from reports.health import Health, collect
 from reports.indicators_export import indicators_csv, indicators_json
@@ -233,7 +234,7 @@ def recheck(storage: Storage, run: str, check_ids: list[str] | None = None
     return run_id, judgement
 
 
-EXPORT_KINDS = ("run", "findings", "indicators")
+EXPORT_KINDS = ("run", "findings", "indicators", "compare")
 EXPORT_FORMATS = ("json", "csv")
 _QUARTER = re.compile(r"(\d{4})-[TQ]([1-4])", re.IGNORECASE)
 
@@ -276,9 +277,9 @@ class Export:
 
 def export(storage: Storage, what: str, run: str, fmt: str, csv_dir: Path | None = None,
            *, columns: str = "vigie", quarter: str | None = None) -> Export:
-    """A run's export document (docs/export.md): ``run``/``findings`` or ``indicators``;
-    the indicators under the ``columns`` set's names, of one run or, with ``quarter``, of
-    each service's last completed run in that quarter."""
+    """A run's export document (docs/export.md): ``run``/``findings``, ``indicators`` or
+    ``compare`` (published vs measured); the indicators under the ``columns`` set's names,
+    of one run or, with ``quarter``, of each service's last completed run in that quarter."""
     check_export_arguments(what, fmt, columns, quarter)
     order = [spec.slug for spec in all_indicators()]
     if quarter is not None:
@@ -297,6 +298,8 @@ def export(storage: Storage, what: str, run: str, fmt: str, csv_dir: Path | None
         data = load_run(session, found, order)
     if what == "indicators":
         return Export(run_id, _indicators(data, fmt, columns))
+    if what == "compare":
+        return Export(run_id, compare_json(data) if fmt == "json" else compare_csv(data))
     if fmt == "json":
         return Export(run_id, to_json(data) + "\n")
     return Export(run_id, files=write_csv(data, csv_dir or Path(f"vigie-export-{run_id}")))

@@ -58,6 +58,11 @@ def _plus_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def is_expired(day: date, today: date) -> bool:
+    """A declaration dated ``day`` is expired on ``today`` when it is more than 3 years old."""
+    return _plus_years(day, EXPIRY_YEARS) < today
+
+
 def reference_date(decl: Declaration) -> date | None:
     """The declaration's own date: the later of establishment and update, else its audit."""
     own = [decl.dates[k] for k in ("declared_on", "updated_on") if k in decl.dates]
@@ -78,7 +83,7 @@ def admissibility(decl: Declaration, level: str | None, today: date) -> tuple[li
     when = reference_date(decl)
     if when is None:
         (uncertain if decl.has_any_date else solid).append("date_missing")
-    elif _plus_years(when, EXPIRY_YEARS) < today:
+    elif is_expired(when, today):
         solid.append("expired")
     return solid, uncertain
 

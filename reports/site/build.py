@@ -21,6 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from checks.axe import CHECK_ID as AXE_CHECK
 from checks.registry import all_checks
 from indicators.registry import COMMON_LEVELS, IndicatorSpec, all_indicators
+from reports.compare import VERDICT_FR
 from reports.health import Alert
 from reports.health import alerts as collection_alerts
 from reports.site import labels
@@ -28,6 +29,14 @@ from reports.site.assets import copy_screenshot, copy_static
 from reports.site.auditor import AuditorRow, auditor_row, group_by_rgaa
 from reports.site.changes import Changes, compare, level_changes, origin_of
 from reports.site.chart import build_chart
+from reports.site.compare import (
+    VERDICT_BADGE,
+    CompareRow,
+    by_ministry,
+    by_subject,
+    disagreements,
+    service_comparisons,
+)
 from reports.site.folder import ReportFolder
 from reports.site.history import HistoryPoint, load_history
 from reports.site.load import (
@@ -122,6 +131,7 @@ class SiteWriter:
         self.check_titles = {c.id: c.title for c in all_checks()}
         self.titles = {s.slug: s.title for s in self.specs}
         self.alerts: list[Alert] = []  # about the collection itself, shown on every page
+        self.compared: list[CompareRow] = []  # published vs measured, every service
         self.artifacts = storage.artifacts
 
     def render(self, template: str, path: str, **context: Any) -> Path:
@@ -159,6 +169,10 @@ class SiteWriter:
                                                                       group.services), **common)
         self.render("auditor.html.j2", "auditeur.html", kind="auditor", rows=auditor_rows,
                     **common)
+        self.render("compare.html.j2", "publie-mesure.html", kind="compare",
+                    by_subject=by_subject(self.compared), by_ministry=by_ministry(self.compared),
+                    disagreements=disagreements(self.compared), verdict_badge=VERDICT_BADGE,
+                    verdict_fr=VERDICT_FR, compared=len(self.compared), **common)
         self.render("about.html.j2", "a-propos.html", kind="about",
                     common_levels=COMMON_LEVELS, **common)
         return self.render("overview.html.j2", "index.html", kind="overview",
@@ -193,11 +207,13 @@ class SiteWriter:
         checks = [(cid, self.check_titles.get(cid, cid), by_check[cid])
                   for cid in sorted(by_check, key=lambda c: (c not in self.check_titles, c))]
         start_shots = [c for c in captures if c.kind == "start" and screenshots.get(c.id)]
+        compared = service_comparisons(service, findings)
+        self.compared += compared
         self.render("service.html.j2", service.page, kind="service", run=run, service=service,
                     captures=captures, screenshots=screenshots, start_shots=start_shots,
                     checks=checks, rgaa=rgaa, changes=changes, history=history,
                     chart=build_chart(history) if history else None,
-                    finding_count=len(findings))
+                    finding_count=len(findings), compared=compared)
         return auditor_row(service, findings, rgaa)
 
 

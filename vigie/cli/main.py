@@ -137,13 +137,14 @@ def recheck(run: RunOpt = "latest", data_dir: DataDir = None,
 @app.command()
 def export(
     what: Annotated[str, typer.Argument(help="run (services, captures and findings; alias: "
-                                        "findings) or indicators")] = "run",
+                                        "findings), indicators or compare (published vs "
+                                        "measured)")] = "run",
     run: RunOpt = "latest",
     format: Annotated[str, typer.Option("--format", help="json or csv")] = "json",
     out: Annotated[Path | None, typer.Option(help="run, JSON: file (default: standard output); "
                                              "run, CSV: folder (default: "
-                                             "./vigie-export-<run>); indicators: file "
-                                             "(default: standard output).")] = None,
+                                             "./vigie-export-<run>); indicators, compare: "
+                                             "file (default: standard output).")] = None,
     columns: Annotated[str, typer.Option(
         "--columns", help="indicators: the column names, vigie, open-data (the observatory's "
         "2025 open data) or grist (its Grist table).")] = "vigie",
@@ -152,7 +153,8 @@ def export(
         "run in this quarter (2026-T3 or 2026-Q3) instead of --run.")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Export a run: its services, captures and findings, or its indicators (docs/export.md)."""
+    """Export a run: its services, captures and findings, its indicators, or its published vs
+    measured comparison (docs/export.md)."""
     with handled():
         # Before storage: a bad option writes nothing.
         vigie_app.check_export_arguments(what, format, columns, quarter)

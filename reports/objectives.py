@@ -79,9 +79,9 @@ def _fr(value: float) -> str:
     return f"{value:g}".replace(".", ",")
 
 
-def _offline(*, met_if_offline: bool = False) -> Verdict:
-    return Verdict(NOT_MET if met_if_offline else UNKNOWN,
-                   f"Inscrite sans adresse en ligne ({NO_ONLINE_SERVICE}) : rien à examiner.")
+def _offline() -> Verdict:
+    return Verdict(UNKNOWN,
+                   "Inscrite sans adresse en ligne : aucune page à examiner.")
 
 
 def franceconnect(ev: Evidence) -> Verdict:
@@ -124,7 +124,7 @@ def satisfaction(ev: Evidence) -> Verdict:
     button = {"button_found": "bouton « Je donne mon avis » présent",
               "other_product": "bouton « Je donne mon avis » d’une autre démarche"}.get(
                   level or "", "bouton « Je donne mon avis » non trouvé sur les pages visitées"
-                  if ev.online else NO_ONLINE_SERVICE)
+                  if ev.online else "aucune page visitée")
     rating = _number(ev.declared.get("satisfaction"))
     used = ("satisfaction",) if ev.online else ()
     if rating is not None:
@@ -188,7 +188,8 @@ def plain_language(ev: Evidence) -> Verdict:
 
 def online(ev: Evidence) -> Verdict:
     if not ev.online:
-        return Verdict(NOT_MET, f"Inscrite sans adresse en ligne ({NO_ONLINE_SERVICE}).")
+        return Verdict(NOT_MET, "Inscrite sans adresse en ligne : la démarche ne se fait pas "
+                       "en ligne.")
     status = ev.declared.get("online_status")
     if status in ("partiel", "non"):
         label = ev.declared.get("online_status_label") or status

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import lxml.html
 import pytest
 from sqlalchemy import select
 
@@ -90,3 +91,27 @@ def test_demo_scans_every_service_and_writes_the_report(tmp_path: Path,
         assert outcome in outcomes.get(key, set()), (key, outcomes.get(key))
     weak = (out / "report" / "services" / "a11y-faible.html").read_text(encoding="utf-8")
     assert "Violations axe-core par test RGAA" in weak and "<script" not in report + weak
+    assert_objectives_populated(out / "report")
+
+
+def assert_objectives_populated(report: Path) -> None:
+    """The « Objectifs » pages: services on each side of the objectives, a trend of two runs."""
+    def listed(name: str, anchor: str) -> str:
+        """The services listed under one status and ministry of an objective's page."""
+        page = lxml.html.fromstring((report / "objectifs" / name).read_text(encoding="utf-8"))
+        return str(page.get_element_by_id(anchor).getnext().text_content())
+
+    demo, transition = "ministere-de-la-demonstration", "ministere-fictif-de-la-transition"
+    assert "Allocation Vélo Solidaire" in listed("satisfaction.html", f"met-{demo}")
+    assert "6,9/10" in listed("satisfaction.html", f"not_met-{transition}")
+    assert "Allocation Vélo Solidaire" in listed("franceconnect.html", f"met-{demo}")
+    assert "Passeport Jardins Partagés" in listed("franceconnect.html", f"not_met-{demo}")
+    assert "Partiellement en ligne" in listed("online.html", f"not_met-{transition}")
+    assert "Aide Exceptionnelle Chauffage Bois" in listed("dlnuf.html", f"not_met-{transition}")
+    summary = lxml.html.fromstring((report / "objectifs.html").read_text(encoding="utf-8"))
+    assert len(summary.xpath("//table[caption[contains(., 'par passage')]]//tbody/tr")) == 2
+    online = lxml.html.fromstring((report / "objectifs" / "online.html").read_text(
+        encoding="utf-8"))
+    rows = online.xpath("//table[caption[contains(., 'par résultat et par passage')]]//tbody/tr")
+    met = [int(r.xpath("./td")[1].text_content()) for r in rows]
+    assert met[0] == met[1] + 1  # en-panne answered last week, not tonight

@@ -27,8 +27,8 @@ class Quarter:
         """« 2026-T3 », « 2026-Q3 », « 2026T3 »; anything else is `BadInput` naming the value."""
         found = _QUARTER.fullmatch(text.strip())
         if found is None:
-            raise BadInput(f"invalid quarter {text!r}: expected YEAR-TN with N from 1 to 4, "
-                           "e.g. 2026-T3 (or 2026-Q3)")
+            raise BadInput(f"expected a year and a quarter such as 2026-T3 (or 2026-Q3), "
+                           f"got {text!r}")
         return cls(int(found[1]), int(found[2]))
 
     @classmethod

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import (
@@ -160,9 +160,9 @@ def history(session: Session, run_id: int, max_runs: int, check_id: str
 
 # --- Objectives: indicator levels per scan, over runs and quarters ---------------------------
 
-# A run whose crawl finished: « completed », or « checks_failed » (crawled; the checks of some
-# service could not be stored, and that service has no indicators in it).
-FINISHED_RUN_STATUSES = ("completed", "checks_failed")
+# « The last completed run » of a quarter: a run whose status is completed (not one whose
+# checks failed for some service, nor a failed, interrupted or running one).
+COMPLETED = "completed"
 
 
 @dataclass(frozen=True)
@@ -190,15 +190,25 @@ def history_scan_ids(session: Session, run_id: int, max_runs: int) -> list[int]:
         .order_by(ServiceScan.run_id, ServiceScan.id)))
 
 
+def completed_runs(session: Session, start: datetime, end: datetime,
+                   up_to_run: int | None = None) -> list[int]:
+    """Ids of the completed runs started in ``[start, end)`` (a quarter), up to ``up_to_run``
+    if given (a report never shows what came after its run), in order."""
+    return list(session.scalars(_completed_runs(start, end, up_to_run).order_by(ScanRun.id)))
+
+
+def _completed_runs(start: datetime, end: datetime, up_to_run: int | None) -> Select[Any]:
+    runs = select(ScanRun.id).where(ScanRun.status == COMPLETED, ScanRun.started_at >= start,
+                                    ScanRun.started_at < end)
+    return runs if up_to_run is None else runs.where(ScanRun.id <= up_to_run)
+
+
 def last_completed_scans(session: Session, start: datetime, end: datetime,
                          up_to_run: int | None = None) -> list[int]:
-    """For each service, its scan in the last finished run (``FINISHED_RUN_STATUSES``, the
-    highest run id) started in ``[start, end)`` — a quarter's view. ``up_to_run`` leaves out
-    later runs (a report never shows what came after its run)."""
-    runs = select(ScanRun.id).where(ScanRun.status.in_(FINISHED_RUN_STATUSES),
-                                    ScanRun.started_at >= start, ScanRun.started_at < end)
-    if up_to_run is not None:
-        runs = runs.where(ScanRun.id <= up_to_run)
+    """For each service, its scan in the last completed run (highest id) started in
+    ``[start, end)`` — the observatory's quarterly view, shared by the report and
+    `vigie export indicators --quarter`; ``up_to_run`` as in ``completed_runs``."""
+    runs = _completed_runs(start, end, up_to_run)
     latest = (select(ServiceScan.service_id, func.max(ServiceScan.run_id).label("run_id"))
               .where(ServiceScan.run_id.in_(runs)).group_by(ServiceScan.service_id).subquery())
     return list(session.scalars(
@@ -243,10 +253,3 @@ def scan_levels(session: Session, scan_ids: Iterable[int], check_id: str) -> lis
                                   levels.get(scan_id, {}), failed.get(scan_id, 0)))
     return sorted(out, key=lambda s: (s.run_id, s.scan_id))
 
-
-def services_without_start_url(session: Session) -> Sequence[Service]:
-    """Services the registry lists with no start URL (« pas de démarche en ligne »): never
-    scanned, so in no run."""
-    return session.scalars(
-        select(Service).where(or_(Service.start_url.is_(None), Service.start_url == ""))
-        .order_by(Service.name, Service.slug)).all()

@@ -65,7 +65,7 @@ def build(tmp: Path, database_url: str) -> Built:
                            start_url="https://peche.example.gouv.fr/", declared={}),
             # Listed by the observatory without an address: never scanned.
             "hors-ligne": Service(slug="hors-ligne", name="Déclaration de ruches au guichet",
-                                  start_url="", ministry="Ministère B",
+                                  start_url=None, ministry="Ministère B",
                                   declared={"online_status": "non",
                                             "online_status_label": "Pas en ligne"}),
         }

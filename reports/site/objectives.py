@@ -3,7 +3,7 @@ counted per ministry, and over past runs and quarters (``reports.objectives`` ju
 
 The trend covers the services of the reported run over the last runs up to it (as the
 service history does); the quarterly view takes, for each service, its scan in the last
-finished run of each quarter (``storage.reporting.last_completed_scans``), for the last
+completed run of each quarter (``storage.reporting.last_completed_scans``), for the last
 quarters up to the reported run. Services listed without a start URL were never scanned: they
 are judged on the registry alone, the same in every run and quarter.
 """
@@ -29,7 +29,7 @@ from reports.site.chart import Chart, line_chart
 from reports.site.history import MAX_RUNS
 from reports.site.load import ServiceRow
 from storage import reporting
-from storage.reporting import FINISHED_RUN_STATUSES, ScanLevels
+from storage.reporting import COMPLETED, ScanLevels
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -127,7 +127,7 @@ def load_objectives(session: Session, run: ScanRun, services: list[ServiceRow],
         session, reporting.history_scan_ids(session, run.id, MAX_RUNS), AXE_CHECK)
     offline = [(s.name, s.ministry or labels.NOT_SET, Evidence(declared=dict(s.declared or {}),
                                                               online=False))
-               for s in reporting.services_without_start_url(session)]
+               for s in reporting.services_not_online(session)]
     offline_evidence = [ev for *_, ev in offline]
     by_run: dict[int, list[ScanLevels]] = defaultdict(list)
     for scan in history:
@@ -137,7 +137,7 @@ def load_objectives(session: Session, run: ScanRun, services: list[ServiceRow],
 
     quarter_scans: list[tuple[Quarter, list[ScanLevels]]] = []
     finished = sorted({Quarter.of(at) for _, at, status in reporting.run_starts(session, run.id)
-                       if status in FINISHED_RUN_STATUSES})
+                       if status == COMPLETED})
     for quarter in finished[-MAX_QUARTERS:]:
         ids = reporting.last_completed_scans(session, quarter.start, quarter.end, run.id)
         quarter_scans.append((quarter, reporting.scan_levels(session, ids, AXE_CHECK)))

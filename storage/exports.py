@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from core.outcomes import RunStatus
 from storage.models import Finding, IndicatorValue, PageCapture, ScanRun, ServiceScan
+from storage.reporting import completed_runs, last_completed_scans
 
 SCHEMA = "vigie-export/1"
 
@@ -82,30 +82,19 @@ def load_run(session: Session, run: ScanRun, indicator_order: Sequence[str] = ()
 def load_period(session: Session, start: datetime, end: datetime,
                 indicator_order: Sequence[str] = ()) -> dict[str, Any] | None:
     """Services and indicators of, for each service, its scan in the last completed run
-    started in [start, end) (the observatory's quarterly view); None: no such run.
+    started in [start, end) (the observatory's quarterly view,
+    ``storage.reporting.last_completed_scans``); None: no such run.
 
     ``run`` is None in the document: each service names its own ``run_id``."""
-    runs = session.execute(select(ScanRun.id, ScanRun.started_at)
-                           .where(ScanRun.status == RunStatus.completed.value)).all()
-    in_period = [(at, run_id) for run_id, at in runs if start <= _utc(at) < end]
-    if not in_period:
+    runs = completed_runs(session, start, end)
+    if not runs:
         return None
-    rank = {run_id: (_utc(at), run_id) for at, run_id in in_period}
-    latest: dict[int, ServiceScan] = {}
-    for sc in session.scalars(select(ServiceScan).where(ServiceScan.run_id.in_(rank))
-                              .options(selectinload(ServiceScan.service))):
-        held = latest.get(sc.service_id)
-        if held is None or rank[sc.run_id] > rank[held.run_id]:
-            latest[sc.service_id] = sc
-    scans = sorted(latest.values(), key=lambda sc: sc.service.slug)
+    scans = sorted(session.scalars(
+        select(ServiceScan).where(ServiceScan.id.in_(last_completed_scans(session, start, end)))
+        .options(selectinload(ServiceScan.service))), key=lambda sc: sc.service.slug)
     slug_of = {sc.id: sc.service.slug for sc in scans}
-    return {"schema": SCHEMA, "run": None, "runs": sorted(rank), "services": _service_dicts(scans),
+    return {"schema": SCHEMA, "run": None, "runs": runs, "services": _service_dicts(scans),
             "indicators": load_indicators(session, slug_of, indicator_order)}
-
-
-def _utc(when: datetime) -> datetime:
-    # SQLite gives back naive datetimes; every time Vigie stores is UTC.
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 def load_indicators(session: Session, slug_of: dict[int, str],

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from storage.models import (
@@ -156,3 +156,100 @@ def history(session: Session, run_id: int, max_runs: int, check_id: str
             rid, started[rid], service_id, c.get((0, "fail"), 0) + c.get((1, "fail"), 0),
             c.get((1, "fail"), 0), c.get((0, "needs_review"), 0) + c.get((1, "needs_review"), 0)))
     return out
+
+
+# --- Objectives: indicator levels per scan, over runs and quarters ---------------------------
+
+# « The last completed run » of a quarter: a run whose status is completed (not one whose
+# checks failed for some service, nor a failed, interrupted or running one).
+COMPLETED = "completed"
+
+
+@dataclass(frozen=True)
+class ScanLevels:
+    """What the objectives read of one service scan."""
+
+    scan_id: int
+    run_id: int
+    run_started: datetime
+    service_id: int
+    declared: dict[str, Any]  # the service's published values, as the registry holds them now
+    levels: dict[str, str]  # indicator slug -> level code
+    rgaa_failed: int  # failing findings of the named check that reference an RGAA test
+
+
+def history_scan_ids(session: Session, run_id: int, max_runs: int) -> list[int]:
+    """The scans, in the last ``max_runs`` runs up to ``run_id``, of the services of
+    ``run_id`` (the same population as ``history``)."""
+    runs = select(ScanRun.id).where(ScanRun.id <= run_id).order_by(ScanRun.id.desc()).limit(
+        max_runs).subquery()
+    in_run = select(ServiceScan.service_id).where(ServiceScan.run_id == run_id)
+    return list(session.scalars(
+        select(ServiceScan.id).where(ServiceScan.run_id.in_(select(runs.c.id)),
+                                     ServiceScan.service_id.in_(in_run))
+        .order_by(ServiceScan.run_id, ServiceScan.id)))
+
+
+def completed_runs(session: Session, start: datetime, end: datetime,
+                   up_to_run: int | None = None) -> list[int]:
+    """Ids of the completed runs started in ``[start, end)`` (a quarter), up to ``up_to_run``
+    if given (a report never shows what came after its run), in order."""
+    return list(session.scalars(_completed_runs(start, end, up_to_run).order_by(ScanRun.id)))
+
+
+def _completed_runs(start: datetime, end: datetime, up_to_run: int | None) -> Select[Any]:
+    runs = select(ScanRun.id).where(ScanRun.status == COMPLETED, ScanRun.started_at >= start,
+                                    ScanRun.started_at < end)
+    return runs if up_to_run is None else runs.where(ScanRun.id <= up_to_run)
+
+
+def last_completed_scans(session: Session, start: datetime, end: datetime,
+                         up_to_run: int | None = None) -> list[int]:
+    """For each service, its scan in the last completed run (highest id) started in
+    ``[start, end)`` — the observatory's quarterly view, shared by the report and
+    `vigie export indicators --quarter`; ``up_to_run`` as in ``completed_runs``."""
+    runs = _completed_runs(start, end, up_to_run)
+    latest = (select(ServiceScan.service_id, func.max(ServiceScan.run_id).label("run_id"))
+              .where(ServiceScan.run_id.in_(runs)).group_by(ServiceScan.service_id).subquery())
+    return list(session.scalars(
+        select(ServiceScan.id).join(latest, (ServiceScan.service_id == latest.c.service_id)
+                                    & (ServiceScan.run_id == latest.c.run_id))
+        .order_by(ServiceScan.id)))
+
+
+def run_starts(session: Session, up_to_run: int) -> list[tuple[int, datetime, str]]:
+    """(id, started_at, status) of every run up to ``up_to_run``, oldest first."""
+    return [(rid, at, status) for rid, at, status in session.execute(
+        select(ScanRun.id, ScanRun.started_at, ScanRun.status).where(ScanRun.id <= up_to_run)
+        .order_by(ScanRun.id))]
+
+
+def scan_levels(session: Session, scan_ids: Iterable[int], check_id: str) -> list[ScanLevels]:
+    """Indicator levels, published values and RGAA-referencing failures of ``check_id`` for
+    the given scans (three queries per 500 scans), ordered by run then scan."""
+    ids = list(scan_ids)
+    out = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        levels: dict[int, dict[str, str]] = defaultdict(dict)
+        for scan_id, slug, level in session.execute(
+                select(IndicatorValue.service_scan_id, IndicatorValue.indicator,
+                       IndicatorValue.level).where(IndicatorValue.service_scan_id.in_(chunk))):
+            levels[scan_id][slug] = level
+        failed: dict[int, int] = defaultdict(int)
+        for scan_id, references in session.execute(
+                select(Finding.service_scan_id, Finding.references)
+                .where(Finding.service_scan_id.in_(chunk), Finding.check_id == check_id,
+                       Finding.outcome == "fail")):
+            if any(str(r).startswith("RGAA-") for r in references or []):
+                failed[scan_id] += 1
+        for scan_id, run_id, started, service_id, declared in session.execute(
+                select(ServiceScan.id, ServiceScan.run_id, ScanRun.started_at,
+                       ServiceScan.service_id, Service.declared)
+                .join(ScanRun, ServiceScan.run_id == ScanRun.id)
+                .join(Service, ServiceScan.service_id == Service.id)
+                .where(ServiceScan.id.in_(chunk))):
+            out.append(ScanLevels(scan_id, run_id, started, service_id, dict(declared or {}),
+                                  levels.get(scan_id, {}), failed.get(scan_id, 0)))
+    return sorted(out, key=lambda s: (s.run_id, s.scan_id))
+

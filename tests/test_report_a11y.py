@@ -24,9 +24,10 @@ pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parent.parent / "crawler" / "assets" / "axe-core" / "axe.min.js"
 REAL_PAGES = ["index.html", "filtres/ministere-ministere-des-tests.html",
               "services/basic.html", "services/a11y-faible.html", "services/injoignable.html",
-              "auditeur.html", "a-propos.html", "publie-mesure.html"]
+              "auditeur.html", "a-propos.html", "objectifs.html", "objectifs/rgaa.html",
+              "objectifs/franceconnect-plus.html", "publie-mesure.html"]
 SYNTHETIC_PAGES = ["index.html", "services/totale.html", "services/absente.html",
-                   "auditeur.html", "publie-mesure.html"]
+                   "auditeur.html", "objectifs.html", "objectifs/rgaa.html", "publie-mesure.html"]
 
 
 def serve(folder: Path) -> Generator[str, None, None]:

@@ -469,3 +469,14 @@ def test_report_pages_run_nothing_in_chromium(outputs: Outputs, browser_choice: 
         finally:
             browser.close()
     assert not found, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def test_objectives_pages_show_the_hostile_names_as_text(outputs: Outputs) -> None:
+    """The service's name and ministry, listed under each objective, are text, not markup."""
+    for name in ("objectifs.html", "objectifs/online.html", "objectifs/rgaa.html"):
+        tree = lxml.html.document_fromstring(
+            (outputs.report_dir / name).read_text(encoding="utf-8"))
+        text = squash(tree.text_content())
+        assert squash(MINISTRY) in text, name
+        if name != "objectifs.html":  # the lists of services are on each objective's page
+            assert NAME in text, name

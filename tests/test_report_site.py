@@ -25,7 +25,8 @@ from storage.models import Finding, IndicatorValue, PageCapture, Service, Servic
 from tests.conftest import ROOT
 from tests.reportkit import ScannedSite, scanned_site, synthetic_site, synthetic_site_of_run
 
-KINDS = {"overview", "filter", "service", "auditor", "about", "compare"}
+KINDS = {"overview", "filter", "service", "auditor", "about", "compare", "objectives",
+         "objective"}
 
 
 def page(path: Path) -> lxml.html.HtmlElement:

@@ -9,7 +9,6 @@ failures raise a ``core.errors.OperationalError`` (exit code 1).
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 from core.errors import BadInput
 from core.events import Listener
 from core.outcomes import RunStatus
+from core.quarters import Quarter
 from core.schedules import MAIN
 from core.settings import Settings
 from crawler.browser import BrowserChoice
@@ -236,20 +236,12 @@ def recheck(storage: Storage, run: str, check_ids: list[str] | None = None
 
 EXPORT_KINDS = ("run", "findings", "indicators", "compare")
 EXPORT_FORMATS = ("json", "csv")
-_QUARTER = re.compile(r"(\d{4})-[TQ]([1-4])", re.IGNORECASE)
-
-
-def quarter_bounds(quarter: str) -> tuple[datetime, datetime]:
-    """``2026-T3`` (or ``2026-Q3``) -> [1 July 2026, 1 October 2026) in UTC."""
-    found = _QUARTER.fullmatch(quarter.strip())
-    if found is None:
-        raise BadInput(f"--quarter: expected a year and a quarter such as 2026-T3 (or "
-                       f"2026-Q3), got {quarter!r}")
-    year, number = int(found.group(1)), int(found.group(2))
-    start = datetime(year, 3 * number - 2, 1, tzinfo=UTC)
-    end = datetime(year + 1, 1, 1, tzinfo=UTC) if number == 4 else datetime(
-        year, 3 * number + 1, 1, tzinfo=UTC)
-    return start, end
+def parse_quarter(quarter: str) -> Quarter:
+    """``--quarter 2026-T3`` (or ``2026-Q3``); ``BadInput`` naming the flag otherwise."""
+    try:
+        return Quarter.parse(quarter)
+    except BadInput as exc:
+        raise BadInput(f"--quarter: {exc}") from None
 
 
 def check_export_arguments(what: str, fmt: str, columns: str = "vigie",
@@ -265,7 +257,7 @@ def check_export_arguments(what: str, fmt: str, columns: str = "vigie",
     if what != "indicators" and (columns != "vigie" or quarter is not None):
         raise BadInput("--columns and --quarter are options of `vigie export indicators`")
     if quarter is not None:
-        quarter_bounds(quarter)
+        parse_quarter(quarter)
 
 
 @dataclass
@@ -283,13 +275,13 @@ def export(storage: Storage, what: str, run: str, fmt: str, csv_dir: Path | None
     check_export_arguments(what, fmt, columns, quarter)
     order = [spec.slug for spec in all_indicators()]
     if quarter is not None:
-        start, end = quarter_bounds(quarter)
+        period_of = parse_quarter(quarter)
         with storage.sessions() as session:
-            period = load_period(session, start, end, order)
+            period = load_period(session, period_of.start, period_of.end, order)
         if period is None:
-            raise UnknownRun(f"--quarter: no completed run started in {quarter} in "
+            raise UnknownRun(f"--quarter: no completed run started in {period_of.label} in "
                              f"{database_name(storage.settings)}")
-        period["quarter"] = quarter.strip().upper().replace("Q", "T")
+        period["quarter"] = period_of.label
         return Export(None, _indicators(period, fmt, columns))
     run_id = run_id_of(storage, run)
     with storage.sessions() as session:

@@ -24,6 +24,7 @@ from indicators.registry import COMMON_LEVELS, IndicatorSpec, all_indicators
 from reports.compare import VERDICT_FR
 from reports.health import Alert
 from reports.health import alerts as collection_alerts
+from reports.objectives import NO_ONLINE_SERVICE, STATUS_FR, STATUSES
 from reports.site import labels
 from reports.site.assets import copy_screenshot, copy_static
 from reports.site.auditor import AuditorRow, auditor_row, group_by_rgaa
@@ -51,6 +52,7 @@ from reports.site.load import (
     previous_scans,
     start_url,
 )
+from reports.site.objectives import MAX_QUARTERS, ObjectiveView, load_objectives
 from storage.context import Storage
 from storage.reporting import run_by_id
 
@@ -112,14 +114,8 @@ def groups_of(services: list[ServiceRow], kind: str) -> list[Group]:
     for s in services:
         name = (s.ministry if kind == "ministere" else s.administration) or labels.NOT_SET
         by_name[name].append(s)
-    groups, used = [], set()
-    for name in sorted(by_name, key=lambda n: (n == labels.NOT_SET, n.casefold())):
-        slug, n = labels.slugify(name), 2
-        while slug in used:  # two names with the same ASCII form
-            slug, n = f"{labels.slugify(name)}-{n}", n + 1
-        used.add(slug)
-        groups.append(Group(kind, name, slug, by_name[name]))
-    return groups
+    slugs = labels.group_slugs(sorted(by_name, key=labels.group_order))
+    return [Group(kind, name, slug, by_name[name]) for name, slug in slugs.items()]
 
 
 class SiteWriter:
@@ -157,6 +153,7 @@ class SiteWriter:
             not_online = load_not_online(session)
             previous = previous_scans(session, run)
             before_levels = previous_levels(session, [sc.id for sc in previous.values()])
+            objectives = load_objectives(session, run, services, self.titles)
             auditor_rows = [self.write_service(session, run_view, s, history.get(s.service_id,
                                                []), previous.get(s.service_id), before_levels)
                             for s in services]
@@ -167,6 +164,7 @@ class SiteWriter:
             self.render("filter.html.j2", group.page, kind="filter", group=group,
                         services=group.services, counts=level_counts(self.specs,
                                                                       group.services), **common)
+        self.write_objectives(objectives, common)
         self.render("auditor.html.j2", "auditeur.html", kind="auditor", rows=auditor_rows,
                     **common)
         self.render("compare.html.j2", "publie-mesure.html", kind="compare",
@@ -179,6 +177,14 @@ class SiteWriter:
                            services=services, counts=level_counts(self.specs, services),
                            ministries=ministries, administrations=administrations,
                            not_online=not_online, **common)
+
+    def write_objectives(self, views: list[ObjectiveView], common: dict[str, Any]) -> None:
+        shared = {**common, "no_online": NO_ONLINE_SERVICE}
+        for v in views:
+            self.render("objective.html.j2", v.page, kind="objective", v=v, **shared)
+        self.render("objectives.html.j2", "objectifs.html", kind="objectives", views=views,
+                    statuses=[(s, STATUS_FR[s]) for s in STATUSES], max_quarters=MAX_QUARTERS,
+                    **shared)
 
     def write_service(self, session: Session, run: RunView, service: ServiceRow,
                       history: list[HistoryPoint], previous: ServiceScan | None,

@@ -20,6 +20,7 @@ class Series:
     name: str
     css: str  # class of the line and markers
     points: list[tuple[float, float, int]]  # x, y, value
+    marker: str = "circle"  # circle, square or triangle: told apart without colour
 
     @property
     def polyline(self) -> str:
@@ -48,11 +49,14 @@ def _nice_max(value: int) -> int:
     return step * 4
 
 
-def build_chart(points: list[HistoryPoint]) -> Chart:
+def line_chart(ticks: list[tuple[str, str]],
+               lines: list[tuple[str, str, str, list[int]]]) -> Chart:
+    """A chart of one value per run for each line (name, css class, marker, values); ``ticks``
+    are the runs' (label, date), oldest first."""
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
-    top_value = _nice_max(max([max(p.failed, p.axe_violations) for p in points] or [0]))
-    n = len(points)
+    top_value = _nice_max(max([v for *_, values in lines for v in values] or [0]))
+    n = len(ticks)
 
     def x_of(i: int) -> float:
         return LEFT + (plot_w / 2 if n == 1 else plot_w * i / (n - 1))
@@ -62,14 +66,19 @@ def build_chart(points: list[HistoryPoint]) -> Chart:
 
     y_ticks = [(y_of(top_value * k // 4), top_value * k // 4) for k in range(5)]
     stride = max(1, (n + 7) // 8)  # at most about eight labels: they must not overlap
-    x_ticks = [(x_of(i), f"n° {p.run_id}", p.date[:5] + p.date[10:]) for i, p in enumerate(points)
+    x_ticks = [(x_of(i), label, date) for i, (label, date) in enumerate(ticks)
                if i % stride == 0 or i == n - 1]
-    series = [
-        Series("Constats non conformes (tous contrôles)", "vigie-chart__failed",
-               [(x_of(i), y_of(p.failed), p.failed) for i, p in enumerate(points)]),
-        Series("Violations axe-core (règle × page)", "vigie-chart__axe",
-               [(x_of(i), y_of(p.axe_violations), p.axe_violations)
-                for i, p in enumerate(points)]),
-    ]
+    series = [Series(name, css, [(x_of(i), y_of(v), v) for i, v in enumerate(values)], marker)
+              for name, css, marker, values in lines]
     return Chart(WIDTH, HEIGHT, LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM, y_ticks, x_ticks,
                  series)
+
+
+def build_chart(points: list[HistoryPoint]) -> Chart:
+    """A service's findings per run."""
+    return line_chart(
+        [(f"n° {p.run_id}", p.date[:5] + p.date[10:]) for p in points],
+        [("Constats non conformes (tous contrôles)", "vigie-chart__failed", "circle",
+          [p.failed for p in points]),
+         ("Violations axe-core (règle × page)", "vigie-chart__axe", "square",
+          [p.axe_violations for p in points])])

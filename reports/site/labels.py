@@ -60,6 +60,25 @@ def slugify(text: str) -> str:
     return registry_slugify(text)[:80].rstrip("-") or "sans-nom"
 
 
+def group_slugs(names: list[str]) -> dict[str, str]:
+    """A distinct file-name slug for each name (two names with the same ASCII form get
+    ``-2``, ``-3``…), in the order given."""
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for name in names:
+        slug, n = slugify(name), 2
+        while slug in used:
+            slug, n = f"{slugify(name)}-{n}", n + 1
+        used.add(slug)
+        out[name] = slug
+    return out
+
+
+def group_order(name: str) -> tuple[bool, str]:
+    """Groups sorted by name, « Non renseigné » last."""
+    return (name == NOT_SET, name.casefold())
+
+
 def when(value: datetime | None) -> str:
     """A stored timestamp as « 23/11/2026 à 13:44 (UTC) » (SQLite returns naive UTC values)."""
     if value is None:

@@ -219,6 +219,7 @@ TYPED_KEYS: dict[str, Callable[[Any], Any]] = {
     "declaration_date": _iso_date,
     "declaration_freshness": _one_of("perimee", "bientot_perimee"),
     "franceconnect_plus": check_bool,
+    "sensitive": check_bool,  # set by the operator: no observatory column carries it
     "satisfaction": _typed_number(0, 10),
     "plain_language": _typed_number(0, 10),
     "availability_rate": check_rate,

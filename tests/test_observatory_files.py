@@ -126,14 +126,15 @@ def test_yaml_published_values_are_checked(tmp_path: Path) -> None:
     path.write_text("services:\n  - id: caf\n    name: Allocations\n"
                     "    start_url: https://www.caf.fr/\n    declared:\n"
                     "      handicap: peut-être\n      satisfaction: 12\n"
-                    "      declaration_date: 08/04/2022\n      handicaps: oui\n",
+                    "      declaration_date: 08/04/2022\n      handicaps: oui\n"
+                    "      sensitive: peut-être\n",
                     encoding="utf-8")
     with pytest.raises(RegistryError) as caught:
         load_service_list(path)
     assert [(i.line, i.field) for i in caught.value.issues] == [
         (6, "declared.handicap"), (7, "declared.satisfaction"), (8, "declared.declaration_date"),
-        (9, "declared.handicaps")]
-    assert "did you mean 'handicap'" in caught.value.issues[-1].message
+        (9, "declared.handicaps"), (10, "declared.sensitive")]
+    assert "did you mean 'handicap'" in caught.value.issues[-2].message
 
 
 def test_a_row_without_url_is_a_service_not_online() -> None:

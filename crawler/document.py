@@ -4,10 +4,12 @@ A page may move on after its ``load`` event (``location = …`` after a login ch
 refresh to a site's new home, a timer). The in-page collection (``collect_page``) then risks
 describing one document while the HTML and URL describe the next. ``collect_document`` wraps
 it: it first lets the page settle (``Tab.settle``: no main-frame load or navigation for
-``SETTLE_QUIET`` seconds, and content rendered after ``load`` given its time), collects, takes the HTML and URL itself, and checks that the main frame still shows the same
-document (Chromium's loader id). If not, it collects once more on the new document; a page that
-moves again gives a ``timeout`` capture with nothing kept — never a mix. The URLs the page went
-through are kept in ``navigated_after_load``.
+``SETTLE_QUIET`` seconds; then no request in flight and no DOM change for ``settle_quiet``, at
+most ``settle_max``, for content rendered after ``load``), collects, takes the HTML and URL
+itself, and checks that the main frame still shows the same document (Chromium's loader id).
+If not, it settles and collects once more on the new document; a page that moves again gives a
+``timeout`` capture with nothing kept — never a mix. The URLs the page went through are kept in
+``navigated_after_load``; the first settle's duration and end are kept in the timings.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ at the cap, and a connection that never ends does not hold the step.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,14 +18,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from core.settings import Settings
+from core.settings import ENVIRONMENT, Settings
 from storage.context import Storage
 from storage.models import Finding, PageCapture, Service, ServiceScan
 from tests.conftest import SITES, run_vigie
 from vigie.demo.catalog import SITES_DIR
 from vigie.demo.server import SiteServer
 
-pytestmark = pytest.mark.browser
 ENV = {"VIGIE_NAVIGATION_TIMEOUT": "8", "VIGIE_CALL_TIMEOUT": "8", "VIGIE_PAGE_BUDGET": "25",
        "VIGIE_DOWNLOAD_DELAY": "0", "VIGIE_MAX_PAGES": "4", "VIGIE_OBEY_ROBOTS": "0"}
 CAP_MS = 2000
@@ -53,22 +53,14 @@ class Scanned:
                 select(PageCapture).join(ServiceScan).join(Service)
                 .where(Service.slug == slug, PageCapture.page_kind == "start"))]
 
-    def _session(self) -> Any:
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[Any]:
         storage = Storage.open(self.settings, migrate=False)
-        return _Closing(storage)
-
-
-class _Closing:
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-
-    def __enter__(self) -> Any:
-        self.context = self.storage.sessions()
-        return self.context.__enter__()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.context.__exit__(*exc)
-        self.storage.close()
+        try:
+            with storage.sessions() as session:
+                yield session
+        finally:
+            storage.close()
 
 
 def scan(tmp: Path, services: dict[str, tuple[str, str | None]], **env: str) -> Scanned:
@@ -100,6 +92,7 @@ def settled(tmp_path_factory: pytest.TempPathFactory, late_site: SiteServer,
         }, VIGIE_SETTLE_MAX_MS=str(CAP_MS))
 
 
+@pytest.mark.browser
 def test_a_footer_rendered_after_load_is_found_by_every_detector(settled: Scanned) -> None:
     assert settled.returncode == 0, settled.stderr
     outcomes = settled.outcomes("tardif")
@@ -110,6 +103,7 @@ def test_a_footer_rendered_after_load_is_found_by_every_detector(settled: Scanne
         assert 800 <= timings["settle_ms"] < CAP_MS  # the footer's request, then quiet
 
 
+@pytest.mark.browser
 def test_without_the_settle_step_the_late_footer_is_missed(
         tmp_path: Path, late_site: SiteServer, browser_choice: Any) -> None:
     bare = scan(tmp_path, {"tardif": (late_site.url("/"), "4512")}, VIGIE_SETTLE_MAX_MS="0")
@@ -121,6 +115,7 @@ def test_without_the_settle_step_the_late_footer_is_missed(
         assert timings["settle_stop"] == "cap"
 
 
+@pytest.mark.browser
 def test_a_page_that_never_goes_quiet_is_collected_at_the_cap(settled: Scanned) -> None:
     timings = settled.start_timings("tableau")
     assert len(timings) == 2
@@ -129,7 +124,17 @@ def test_a_page_that_never_goes_quiet_is_collected_at_the_cap(settled: Scanned) 
         assert CAP_MS <= one["settle_ms"] < CAP_MS + 1000
 
 
+@pytest.mark.browser
 def test_a_connection_that_never_ends_does_not_hold_the_step(settled: Scanned) -> None:
     for one in settled.start_timings("discussion"):
         assert one["settle_stop"] == "quiet"
         assert one["settle_ms"] < CAP_MS
+
+
+def test_a_negative_setting_is_refused_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert ENVIRONMENT["settle_max_ms"] == "SETTLE_MAX_MS"
+    monkeypatch.setenv("VIGIE_SETTLE_MAX_MS", "-1")
+    with pytest.raises(ValueError, match=r"settle_max_ms \(VIGIE_SETTLE_MAX_MS\): -1 is negative"):
+        Settings.from_env()
+    monkeypatch.setenv("VIGIE_SETTLE_MAX_MS", "0")  # 0 turns the step off: allowed
+    assert Settings.from_env().settle_max_ms == 0

@@ -298,7 +298,8 @@ async def attach(page: Page) -> Tab:
     cdp.on("Network.loadingFinished", tab._on_request_end)
     cdp.on("Network.loadingFailed", tab._on_request_end)
     await cdp.send("Page.enable")
-    await cdp.send("Network.enable")
+    # This session only follows requests: it keeps no response bodies (Playwright's does).
+    await cdp.send("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0})
     await cdp.send("Page.addScriptToEvaluateOnNewDocument",
                    {"source": OBSERVER_JS, "worldName": SETTLE_WORLD})
     await tab.document()

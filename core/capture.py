@@ -278,6 +278,9 @@ class Summary(TypedDict, total=False):
 class Timings(TypedDict, total=False):
     """Seconds per call into the page (``<call>_s``), then the page's own navigation timing."""
 
+    # The settle step before the collection (crawler/tabs.py): how long, and why it ended.
+    settle_ms: int
+    settle_stop: Literal["quiet", "cap"]
     collector_s: float
     axe_inject_s: float
     axe_s: float

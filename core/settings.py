@@ -87,6 +87,10 @@ class Settings:
     navigation_timeout: float = 20.0  # page.goto until the load event
     call_timeout: float = 20.0  # any single call into a page (axe, collector, screenshot)
     page_budget: float = 60.0  # everything for one capture
+    # Before the collection, content that renders after load is awaited: no request in flight
+    # and no DOM change for settle_quiet_ms, at most settle_max_ms (0: collected at load).
+    settle_max_ms: int = 3000
+    settle_quiet_ms: int = 500
     service_budget: float = 300.0  # all captures of one service
     # A page's JavaScript heap past this (MB) closes its tab; 0: no limit (docs/captures.md).
     renderer_memory_mb: int = 1024
@@ -131,6 +135,10 @@ class Settings:
     requeue_after: float = 600.0  # tasks re-sent when a run made no progress for this long
 
     def __post_init__(self) -> None:
+        for name in ("settle_max_ms", "settle_quiet_ms"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} (VIGIE_{name.upper()}): {getattr(self, name)} is "
+                                 "negative (expected milliseconds, 0 or more)")
         for item in filter(None, (i.strip() for i in self.allowed_private.split(","))):
             try:
                 ipaddress.ip_network(item, strict=False)
@@ -201,6 +209,8 @@ ENVIRONMENT = {
     "navigation_timeout": "NAVIGATION_TIMEOUT",
     "call_timeout": "CALL_TIMEOUT",
     "page_budget": "PAGE_BUDGET",
+    "settle_max_ms": "SETTLE_MAX_MS",
+    "settle_quiet_ms": "SETTLE_QUIET_MS",
     "service_budget": "SERVICE_BUDGET",
     "renderer_memory_mb": "RENDERER_MEMORY_MB",
     "max_pages": "MAX_PAGES",

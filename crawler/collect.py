@@ -74,7 +74,8 @@ class PageCollection(TypedDict, total=False):
     """What ``collect_page`` hands the spider, which builds the capture row from it."""
 
     errors: dict[str, CallError]  # by call name; becomes summary.errors
-    timings: dict[str, float]  # "<call>_s"; the start of the row's timings
+    # "<call>_s"; the start of the row's timings (crawler.document adds the settle step's)
+    timings: dict[str, float | str]
     collector: Collected | None
     page_stuck: bool  # the collector timed out: the page's main thread is stuck
     axe: AxeResult | None

@@ -3,11 +3,13 @@
 A page may move on after its ``load`` event (``location = …`` after a login check, a meta
 refresh to a site's new home, a timer). The in-page collection (``collect_page``) then risks
 describing one document while the HTML and URL describe the next. ``collect_document`` wraps
-it: it first lets the main frame settle (no load or navigation for ``SETTLE_QUIET`` seconds),
-collects, takes the HTML and URL itself, and checks that the main frame still shows the same
-document (Chromium's loader id). If not, it collects once more on the new document; a page that
-moves again gives a ``timeout`` capture with nothing kept — never a mix. The URLs the page went
-through are kept in ``navigated_after_load``.
+it: it first lets the page settle (``Tab.settle``: no main-frame load or navigation for
+``SETTLE_QUIET`` seconds; then no request in flight and no DOM change for ``settle_quiet``, at
+most ``settle_max``, for content rendered after ``load``), collects, takes the HTML and URL
+itself, and checks that the main frame still shows the same document (Chromium's loader id).
+If not, it settles and collects once more on the new document; a page that moves again gives a
+``timeout`` capture with nothing kept — never a mix. The URLs the page went through are kept in
+``navigated_after_load``; the first settle's duration and end are kept in the timings.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from playwright.async_api import Page
 from core.errors import ErrorKind
 from crawler.collect import PageCollection, bounded, collect_page
 from crawler.failures import describe
-from crawler.tabs import Tab, attach, tab_of
+from crawler.tabs import SettleWindow, Tab, attach, tab_of
 
 SETTLE_QUIET = 0.25  # s without main-frame activity before collecting (meta refresh 0 s, …)
 SETTLE_LONGEST = 2.0  # s: a page still moving by then is collected anyway, and checked
+CONTENT_QUIET = 0.5  # s without a request in flight or a DOM change (Settings.settle_quiet_ms)
+CONTENT_CAP = 3.0  # s: its cap (Settings.settle_max_ms)
 ATTEMPTS = 2  # the first document, then the one it moved to
 MAX_NAVIGATIONS_KEPT = 20
 
@@ -43,16 +47,21 @@ class DocumentCollection(PageCollection, total=False):
 
 
 async def collect_document(page: Page, call_timeout: float, screenshot_full_page: bool,
-                           measure_narrow: bool = False) -> DocumentCollection:
+                           measure_narrow: bool = False, *, settle_quiet: float = CONTENT_QUIET,
+                           settle_max: float = CONTENT_CAP) -> DocumentCollection:
     """``collect_page`` on one document, with that document's HTML and URL (module docstring).
     Raises only when the tab itself is gone (a crash): the handler maps that."""
     tab = tab_of(page) or await attach(page)
-    await tab.settle(SETTLE_QUIET, min(SETTLE_LONGEST, call_timeout))
+    window = SettleWindow(SETTLE_QUIET, min(SETTLE_LONGEST, call_timeout), settle_quiet,
+                          min(settle_max, call_timeout))
+    settled = await tab.settle(window)
     result: DocumentCollection = {}
     for _attempt in range(ATTEMPTS):
         before = await tab.document()
         result = cast(DocumentCollection, await collect_page(
             page, call_timeout, screenshot_full_page, measure_narrow))
+        # The first settle's: what every capture pays before its collection.
+        result["timings"].update({"settle_ms": settled.ms, "settle_stop": settled.stop})
         html: str | None = None
         try:
             html = await bounded(page.content(), call_timeout, "html")
@@ -62,7 +71,7 @@ async def collect_document(page: Page, call_timeout: float, screenshot_full_page
         after = await tab.document()
         if after.loader_id == before.loader_id:
             break
-        await tab.settle(SETTLE_QUIET, min(SETTLE_LONGEST, call_timeout))
+        await tab.settle(window)  # the new document's content gets its time too
     else:
         await _freeze(tab)
         return _unstable(result, tab.documents_since_request())

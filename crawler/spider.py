@@ -151,7 +151,9 @@ class VigieSpider(scrapy.Spider):
                     },
                     "playwright_page_methods": [
                         PageMethod(collect_document, self.vs.call_timeout,
-                                   self.vs.screenshot_full_page, viewport.is_mobile)
+                                   self.vs.screenshot_full_page, viewport.is_mobile,
+                                   settle_quiet=self.vs.settle_quiet_ms / 1000,
+                                   settle_max=self.vs.settle_max_ms / 1000)
                     ],
                     "handle_httpstatus_all": True,
                     "vigie": {

@@ -1,10 +1,18 @@
 """What Vigie watches on each of its tabs: renderer crashes, the main frame's document, the
-JavaScript heap.
+JavaScript heap, the page's requests and DOM changes (for the settle step).
 
 One ``Tab`` per pooled page, attached once when the handler creates the page (``attach``) and
 kept for the page's life. It holds a CDP session of its own, because Playwright's public API
 tells neither which document the main frame shows (a new one after ``location = …`` or a meta
 refresh; a ``pushState`` keeps it) nor how large the page's heap is.
+
+The settle step (``Tab.settle``) waits, before the collection, for content that arrives after
+``load`` (a single-page application filling its footer from a request): no request of the page
+in flight and no DOM change for a quiet window, at most a cap. Requests come from the Network
+events of the tab's session; DOM changes from a ``MutationObserver`` that Vigie installs at
+each document's start in an isolated world of its own (never in the page's world: the page
+can neither see it nor tell it the DOM is quiet). Activity before ``load`` counts, so a static
+page, quiet since it loaded, is collected as soon as the window has passed.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ import contextlib
 import time
 import weakref
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from playwright.async_api import CDPSession, Page
 from playwright.async_api import Response as PlaywrightResponse
@@ -22,6 +30,22 @@ from playwright.async_api import Response as PlaywrightResponse
 HEAP_POLL_SECONDS = 0.2
 ANSWER_SECONDS = 5.0  # an idle tab's renderer answers a CDP call well within this
 MB = 1024 * 1024
+SETTLE_POLL = 0.1  # s: the settle step checks again at least this often
+SETTLE_WORLD = "vigie-settle"
+# Long-lived connections never finish: they must not hold the settle step to its cap.
+LONG_LIVED = frozenset({"WebSocket", "EventSource", "Media", "Ping"})
+STREAM_SECONDS = 1.0  # a response still arriving this long after its headers is a stream
+# Idempotent, so the query installs it on a document that began before the tab was watched.
+# Only nodes and texts count: a carousel's style changes would keep every such page to the cap.
+_OBSERVER = """function () {
+  if (globalThis.__vigieSettle || window !== window.top) return;
+  const state = {last: performance.now()};
+  globalThis.__vigieSettle = state;
+  new MutationObserver(() => { state.last = performance.now(); })
+    .observe(document, {childList: true, subtree: true, characterData: true});
+}"""
+OBSERVER_JS = f"({_OBSERVER})()"
+SINCE_MUTATION_JS = f"({_OBSERVER})(), performance.now() - globalThis.__vigieSettle.last"
 
 
 @dataclass(frozen=True)
@@ -30,6 +54,24 @@ class Document:
 
     loader_id: str
     url: str
+
+
+@dataclass(frozen=True)
+class SettleWindow:
+    """How long the settle step waits: the main frame's quiet and the page's."""
+
+    navigation_quiet: float  # s without main-frame load or navigation
+    navigation_longest: float  # s: a page still moving by then is collected anyway
+    quiet: float = 0.0  # s without a request in flight or a DOM change
+    cap: float = 0.0  # s: the page's quiet is awaited this long at most (0: not at all)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What the settle step took, for the capture's timings."""
+
+    ms: int
+    stop: Literal["quiet", "cap"]  # the page went quiet, or the cap came first
 
 
 @dataclass
@@ -46,6 +88,10 @@ class Tab:
     requested_loader: str = ""  # the loader of that navigation (the same through redirects)
     frozen: bool = False
     document_response: PlaywrightResponse | None = None  # of the last main-frame navigation
+    # The page's requests in flight (id -> when its headers came, None before), and when one
+    # last started or ended.
+    in_flight: dict[str, float | None] = field(default_factory=dict)
+    network_activity: float = 0.0
     heap_peak: int = 0  # bytes, highest JS heap seen during the current capture
     poll_sent: float = 0.0  # when the pending heap poll was sent (0: none pending)
     crash_seen: asyncio.Event = field(default_factory=asyncio.Event)  # a crashed page may
@@ -80,6 +126,21 @@ class Tab:
                     response.frame == self.page.main_frame:
                 self.document_response = response
 
+    def _on_request(self, event: dict[str, Any]) -> None:
+        if event.get("type") in LONG_LIVED:
+            return
+        self.in_flight[event.get("requestId", "")] = None
+        self.network_activity = time.monotonic()
+
+    def _on_headers(self, event: dict[str, Any]) -> None:
+        if event.get("requestId") in self.in_flight:
+            self.in_flight[event["requestId"]] = time.monotonic()
+
+    def _on_request_end(self, event: dict[str, Any]) -> None:
+        if event.get("requestId") in self.in_flight:
+            del self.in_flight[event["requestId"]]
+            self.network_activity = time.monotonic()
+
     def _on_crash(self, _page: Page) -> None:
         self.crashed = True
         self.crash_seen.set()
@@ -109,6 +170,8 @@ class Tab:
         self.heap_peak = 0
         self.poll_sent = 0.0
         self.document_response = None
+        self.in_flight.clear()  # the previous document's: stopped with it
+        self.network_activity = 0.0
 
     async def document(self) -> Document:
         tree = await self.cdp.send("Page.getFrameTree")
@@ -116,16 +179,56 @@ class Tab:
         self.main_frame_id = frame["id"]
         return Document(frame["loaderId"], frame["url"])
 
-    async def settle(self, quiet: float, longest: float) -> None:
-        """Wait until the main frame has neither loaded nor navigated for ``quiet`` seconds
-        (a meta refresh or a script moving the page on right after ``load``), at most
-        ``longest`` seconds."""
-        deadline = time.monotonic() + longest
-        while (now := time.monotonic()) < deadline:
-            still = self.last_activity + quiet - now
-            if not self.loading and still <= 0:
-                return
-            await asyncio.sleep(min(max(still, 0.05), deadline - now))
+    async def settle(self, window: SettleWindow) -> Settled:
+        """Wait until the main frame has neither loaded nor navigated for
+        ``navigation_quiet`` (a meta refresh or a script moving the page on right after
+        ``load``), at most ``navigation_longest``; and until the page has had no request in
+        flight and no DOM change for ``quiet``, at most ``cap`` (module docstring)."""
+        started = time.monotonic()
+        navigation_end = started + window.navigation_longest
+        cap_end = started + window.cap
+        while True:
+            now = time.monotonic()
+            wait = self._navigation_wait(now, window.navigation_quiet) \
+                if now < navigation_end else 0.0
+            content = now < cap_end
+            if content and wait <= 0:  # the DOM is asked last: the only one a round trip
+                wait = self._network_wait(now, window.quiet)
+                if wait <= 0:
+                    wait = await self._dom_wait(window.quiet, cap_end)
+            if wait <= 0:
+                break
+            await asyncio.sleep(min(wait, SETTLE_POLL))
+        return Settled(round((time.monotonic() - started) * 1000), "quiet" if content else "cap")
+
+    def _navigation_wait(self, now: float, quiet: float) -> float:
+        return SETTLE_POLL if self.loading else self.last_activity + quiet - now
+
+    def _network_wait(self, now: float, quiet: float) -> float:
+        """Seconds at least before the network can be called quiet (≤ 0: it is)."""
+        if any(headers is None or now - headers < STREAM_SECONDS
+               for headers in self.in_flight.values()):
+            return SETTLE_POLL
+        return self.network_activity + quiet - now
+
+    async def _dom_wait(self, quiet: float, end: float) -> float:
+        """Seconds at least before the DOM can be called quiet (≤ 0: it is). A main thread
+        too busy to answer by ``end`` leaves the step to its cap."""
+        try:
+            async with asyncio.timeout(max(end - time.monotonic(), 0.001)):
+                world = await self.cdp.send("Page.createIsolatedWorld", {
+                    "frameId": self.main_frame_id, "worldName": SETTLE_WORLD})
+                reply = await self.cdp.send("Runtime.evaluate", {
+                    "expression": SINCE_MUTATION_JS, "contextId": world["executionContextId"],
+                    "returnByValue": True, "silent": True})
+        except TimeoutError:
+            return SETTLE_POLL
+        except Exception:
+            return 0.0  # no document to watch (the tab is going away): nothing to wait for
+        since = reply.get("result", {}).get("value")
+        if not isinstance(since, int | float):
+            return 0.0
+        return quiet - since / 1000
 
     def documents_since_request(self) -> list[str]:
         """URLs of the requested page's document and of those that followed it, in order."""
@@ -190,7 +293,15 @@ async def attach(page: Page) -> Tab:
     cdp.on("Page.frameStoppedLoading", lambda e: tab._on_main_frame(e, loading=False))
     cdp.on("Page.frameRequestedNavigation", tab._on_main_frame)
     cdp.on("Page.frameStartedNavigating", tab._on_started_navigating)
+    cdp.on("Network.requestWillBeSent", tab._on_request)
+    cdp.on("Network.responseReceived", tab._on_headers)
+    cdp.on("Network.loadingFinished", tab._on_request_end)
+    cdp.on("Network.loadingFailed", tab._on_request_end)
     await cdp.send("Page.enable")
+    # This session only follows requests: it keeps no response bodies (Playwright's does).
+    await cdp.send("Network.enable", {"maxTotalBufferSize": 0, "maxResourceBufferSize": 0})
+    await cdp.send("Page.addScriptToEvaluateOnNewDocument",
+                   {"source": OBSERVER_JS, "worldName": SETTLE_WORLD})
     await tab.document()
     _TABS[page] = tab
     return tab

@@ -11,6 +11,7 @@ import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -175,6 +176,36 @@ def _axe(rule: str, rgaa: list[str], page: str, viewport: str = "desktop") -> di
             "nodes_count": 2, "page_url": page, "viewport": viewport}
 
 
+def _third_parties(scan_id: int, capture_id: int, origin: str) -> list[Any]:
+    """``human-alternative`` crediting nothing but somebody else's contacts, and ``dsfr``
+    seeing its components without its header and footer (the same in every run)."""
+    from storage.models import Finding
+
+    declaration = origin + "/accessibilite"
+    contacts = [
+        {"means": "contact_page", "value": "https://formulaire.defenseurdesdroits.fr/",
+         "page": declaration, "label": "écrire au Défenseur des droits",
+         "third_party": "Défenseur des droits"},
+        {"means": "email", "value": "contact@prestataire.example", "page": declaration,
+         "third_party": "Autre site (prestataire.example)"},
+        {"means": "desk", "kind": "address", "page": declaration,
+         "value": "Défenseur des droits Libre réponse 71120 75342 Paris CEDEX 07 "
+                  "<script>alert('tiers')</script>", "third_party": "Défenseur des droits"},
+        "not a contact", {"means": "desk", "value": ["not", "text"]},
+    ]
+    return [
+        Finding(service_scan_id=scan_id, page_capture_id=capture_id,
+                check_id="human-alternative", check_version=2, outcome="needs_review",
+                message="Aucun téléphone ni accueil du service trouvé",
+                data={"contact_url": None, "phones": [], "desk": [],
+                      "third_party_contacts": contacts}),
+        Finding(service_scan_id=scan_id, page_capture_id=capture_id, check_id="dsfr",
+                check_version=2, outcome="needs_review",
+                message="DSFR : usage partiel, qui ne vaut pas « DSFR utilisé »",
+                data={"level": "partial", "partial_kind": "components"}),
+    ]
+
+
 def synthetic_storage(tmp: Path) -> tuple[Storage, list[int]]:
     """Three runs of four services; reports are built for run 2 (run 3 is « the future »).
 
@@ -243,6 +274,8 @@ def synthetic_storage(tmp: Path) -> tuple[Storage, list[int]]:
                                check_id="a11y-declaration", check_version=1, outcome=outcome,
                                message=f"Déclaration de {slug}", data=data)
                 session.add(decl)
+                if slug == "absente":  # what a declaration's « Voies de recours » gives
+                    session.add_all(_third_parties(scan.id, start.id, origin))
                 axe_findings = []
                 if slug == "totale":
                     for item in axe_by_run[number]:

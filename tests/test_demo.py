@@ -81,6 +81,10 @@ def test_demo_scans_every_service_and_writes_the_report(tmp_path: Path,
         ("a11y-declaration", "bon-service"): "pass", ("a11y-declaration", "a11y-faible"): "fail",
         # its footer link answers 404; the declaration is a section of the legal notice
         ("a11y-declaration", "declaration-en-mentions"): "pass",
+        # a single-page application whose footer arrives 800 ms after load (the settle step)
+        ("jdma-button", "pied-de-page-tardif"): "pass",
+        ("a11y-declaration", "pied-de-page-tardif"): "pass",
+        ("human-alternative", "pied-de-page-tardif"): "pass",
         ("human-alternative", "bon-service"): "pass",
         ("human-alternative", "a11y-faible"): "needs_review",
         ("dsfr", "bon-service"): "pass", ("dsfr", "sans-jdma"): "fail",

@@ -325,6 +325,25 @@ def test_long_snippets_are_truncated(synthetic: Path) -> None:
     assert any(s.endswith("…") for s in snippets)
 
 
+def test_service_page_shows_third_party_contacts_and_the_partial_dsfr(synthetic: Path) -> None:
+    tree = page(synthetic / "services" / "absente.html")
+    human = text(tree.xpath("//tr[th and .//*[contains(., 'Aucun téléphone ni accueil')]]")[0])
+    assert "Contacts d’un tiers, non comptés pour le service (3)" in human
+    assert ("Page de contact : https://formulaire.defenseurdesdroits.fr/ — Défenseur des droits"
+            in human)
+    assert "Adresse électronique : contact@prestataire.example — Autre site" in human
+    # The snippet is text, escaped; the URLs are code, not links.
+    assert ("Accueil ou adresse (adresse postale) : « Défenseur des droits Libre réponse 71120 "
+            "75342 Paris CEDEX 07 <script>alert('tiers')</script> »") in human
+    assert not tree.xpath("//a[contains(@href, 'defenseurdesdroits')]")
+    assert not tree.xpath("//script")
+    dsfr = text(tree.xpath("//tr[th and .//*[contains(., 'DSFR : usage partiel')]]")[0])
+    assert "sans son en-tête ni son pied de page (ne vaut pas « DSFR utilisé »)" in dsfr
+    # Other services' findings carry none of it.
+    other = page(synthetic / "services" / "totale.html")
+    assert "Contacts d’un tiers" not in text(other)
+
+
 def test_auditor_flags(synthetic: Path) -> None:
     tree = page(synthetic / "auditeur.html")
     assert kind_of(synthetic / "auditeur.html") == "auditor"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from indicators.registry import IndicatorSpec
-from reports.site import labels
+from reports.site import details, labels
 from storage import reporting
 from storage.findings import captures_of_scan
 from storage.reporting import FindingKey as FindingKeyRow
@@ -112,6 +112,14 @@ class FindingView:
     @property
     def viewport_fr(self) -> str:
         return labels.VIEWPORT_FR.get(self.viewport, self.viewport)
+
+    @property
+    def third_party_contacts(self) -> list[details.ThirdPartyContact]:
+        return details.third_party_contacts(self.check_id, self.data)
+
+    @property
+    def partial_kind_fr(self) -> str:
+        return details.partial_kind(self.check_id, self.data)
 
 
 @dataclass(frozen=True)

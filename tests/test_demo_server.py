@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from vigie.demo.behaviours import load_behaviours
 from vigie.demo.catalog import (
     SERVICES_TEMPLATE,
     SITES_DIR,
@@ -219,6 +220,17 @@ def test_programmatic_behaviours(tmp_path: Path) -> None:
         assert fetch(server.url("/autre"))[:1] == (301,)
 
 
+def test_single_page_routes_are_answered_with_the_shell() -> None:
+    """The late-footer demo is a single-page application: each route gets its one shell page,
+    and its script picks the view from the path."""
+    with SiteServer(SITES_DIR / "pied-de-page-tardif") as server:
+        shell = fetch(server.url("/"))[2]
+        for route in ("/contact.html", "/accessibilite.html", "/mentions-legales.html"):
+            assert fetch(server.url(route))[0::2] == (200, shell)
+            assert fetch(server.url(route))[1]["Content-Type"].startswith("text/html")
+        assert fetch(server.url("/inconnue.html"))[0] == 404
+
+
 def test_invalid_behaviours_file(tmp_path: Path) -> None:
     (tmp_path / "_behaviours.json").write_text(json.dumps({"/": 500}), encoding="utf-8")
     with pytest.raises(ValueError):
@@ -298,7 +310,8 @@ def test_demo_site_content(site: str) -> None:
     root = SITES_DIR / site
     assert (root / "index.html").is_file()
     pages = sorted(root.rglob("*.html"))
-    assert 3 <= len(pages) <= 8
+    shells = [b for b in load_behaviours(root).values() if "shell" in b]  # single-page routes
+    assert 3 <= len(pages) + len(shells) <= 8
     for page in pages:
         text = page.read_text(encoding="utf-8")
         has_lang = re.search(r"<html[^>]*\blang=\"fr\"", text) is not None

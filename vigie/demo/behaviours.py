@@ -9,7 +9,8 @@ An optional ``_behaviours.json`` at a site's root maps URL paths to behaviours::
      "/big.html": {"big_mb": 50},
      "/download.bin": {"download": true},
      "/slow.html": {"delay": 1.5},
-     "/flux.html": {"endless": true}}
+     "/flux.html": {"endless": true},
+     "/contact.html": {"shell": "/index.html"}}
 
 ``delay`` may be combined with any other behaviour (it is applied first) and ``headers`` are
 added to whatever is answered. :data:`MISBEHAVIOURS` lists the others, in the order they are
@@ -229,6 +230,14 @@ def endless(exchange: Exchange, behaviour: Behaviour, head: bool) -> None:
             return
 
 
+def shell(exchange: Exchange, behaviour: Behaviour, head: bool) -> None:
+    """``shell``: another file of the site, answered 200 as HTML, as a single-page application's
+    server answers every route with its one shell page (history fallback)."""
+    local = Path(exchange.translate_path(str(behaviour["shell"])))
+    body = local.read_bytes()
+    _send_body(exchange, 200, body, "text/html; charset=utf-8", head=head)
+
+
 def download(exchange: Exchange, behaviour: Behaviour, head: bool) -> None:
     """``download``: an attachment (``filename``, ``content_type``): the file if it exists,
     else ``size_kb`` (256) of deterministic pseudo-binary content."""
@@ -267,5 +276,6 @@ MISBEHAVIOURS: tuple[Misbehaviour, ...] = (
     Misbehaviour("big_mb", big_page),
     Misbehaviour("endless", endless, switch=True),
     Misbehaviour("download", download, switch=True),
+    Misbehaviour("shell", shell),
     Misbehaviour("status", status),
 )

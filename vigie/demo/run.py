@@ -27,7 +27,7 @@ def demo_settings(out: Path, trusted_spki: tuple[str, ...] = ()) -> Settings:
     # sites live there) and uses short budgets so its slow site does not hold it for minutes.
     return Settings.from_env().with_overrides(
         data_dir=out, database_url="", allow_private=True, download_delay=0.0,
-        navigation_timeout=8.0, call_timeout=10.0, page_budget=25.0, service_budget=120.0,
+        navigation_timeout=8.0, call_timeout=10.0, page_budget=25.0, service_budget=180.0,
         trusted_spki=trusted_spki, retry_delay=2.0,
     )
 

@@ -26,7 +26,9 @@ from vigie.demo.server import SiteServer
 pytestmark = pytest.mark.browser
 
 BUDGET = 30.0
-ENV = {"VIGIE_NAVIGATION_TIMEOUT": "15", "VIGIE_CALL_TIMEOUT": "10",
+# Calls get Vigie's default 20 s: beside the 5,000-frame page, on 2 cores, a collector call
+# (settle step included) once took more than 10 s in CI.
+ENV = {"VIGIE_NAVIGATION_TIMEOUT": "15", "VIGIE_CALL_TIMEOUT": "20",
        "VIGIE_PAGE_BUDGET": str(BUDGET), "VIGIE_DOWNLOAD_DELAY": "0"}
 READABLE = ["index.html", "dialogues.html", "quitter.html", "communes.html", "csp.html"]
 # Their load event never comes (or, for 5,000 frames on a busy machine, may come late):

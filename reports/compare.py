@@ -22,7 +22,7 @@ from checks.axe import CHECK_ID as AXE_CHECK
 from indicators.auth import CHECK as AUTH_CHECK
 from indicators.model import NEEDS_REVIEW, NOT_MEASURED
 from indicators.satisfaction import CHECK as JDMA_CHECK
-from reports.site.labels import rgaa_sort_key
+from reports.site.labels import as_number, number_fr, rgaa_sort_key
 
 AGREEMENT = "agreement"
 DISAGREEMENT = "disagreement"
@@ -126,10 +126,6 @@ class Subject:
 # -- formatting ------------------------------------------------------------------------------
 
 
-def number_fr(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
-
-
 def date_fr(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
@@ -138,15 +134,6 @@ def _iso_day(value: Any) -> date | None:
     try:
         return date.fromisoformat(str(value)) if value else None
     except ValueError:
-        return None
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
         return None
 
 
@@ -215,7 +202,7 @@ def rgaa_rate_rule(published: float, scan: Scan) -> Verdict:
                 "les pages visitées.", _ids(decl, *axe))
     if decl is None:
         return NOT_COMPARABLE, "La déclaration d’accessibilité n’a pas été examinée.", ()
-    rate = _number(decl.data.get("rate"))
+    rate = as_number(decl.data.get("rate"))
     if rate is None:
         why = _unread(decl) or "aucun taux global lu dans la déclaration"
         return NOT_COMPARABLE, f"Taux publié {shown} % ; {why}.", [decl.id]
@@ -353,7 +340,7 @@ def _code(key: str, allowed: Mapping[str, str]) -> Callable[[Mapping[str, Any]],
 
 def _rate(key: str, top: float) -> Callable[[Mapping[str, Any]], Any]:
     def read(declared: Mapping[str, Any]) -> float | None:
-        value = _number(declared.get(key))
+        value = as_number(declared.get(key))
         return value if value is not None and 0 <= value <= top else None
     return read
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from reports.site.labels import as_number, number_fr
+
 MET, NOT_MET, UNKNOWN, NOT_APPLICABLE = "met", "not_met", "unknown", "not_applicable"
 STATUSES = (MET, NOT_MET, UNKNOWN, NOT_APPLICABLE)
 STATUS_FR = {MET: "Atteint", NOT_MET: "Non atteint", UNKNOWN: "Indéterminé",
@@ -66,19 +68,6 @@ class Objective:
         return on > self.deadline
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return float(str(value).replace(",", "."))
-    except ValueError:
-        return None
-
-
-def _fr(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
-
-
 def _offline() -> Verdict:
     return Verdict(UNKNOWN,
                    "Inscrite sans adresse en ligne : aucune page à examiner.")
@@ -125,12 +114,12 @@ def satisfaction(ev: Evidence) -> Verdict:
               "other_product": "bouton « Je donne mon avis » d’une autre démarche"}.get(
                   level or "", "bouton « Je donne mon avis » non trouvé sur les pages visitées"
                   if ev.online else "aucune page visitée")
-    rating = _number(ev.declared.get("satisfaction"))
+    rating = as_number(ev.declared.get("satisfaction"))
     used = ("satisfaction",) if ev.online else ()
     if rating is not None:
         status = MET if rating > 8 else NOT_MET
-        return Verdict(status, f"Note publiée par l’observatoire : {_fr(rating)}/10 ({button}).",
-                       used, ("satisfaction",))
+        return Verdict(status, f"Note publiée par l’observatoire : {number_fr(rating)}/10 "
+                       f"({button}).", used, ("satisfaction",))
     return Verdict(UNKNOWN, f"Aucune note publiée ; Vigie ne lit pas les avis ({button}).", used)
 
 
@@ -153,7 +142,7 @@ def rgaa(ev: Evidence) -> Verdict:
     if not ev.online:
         return _offline()
     level = ev.levels.get("handicap")
-    published = _number(ev.declared.get("rgaa_rate"))
+    published = as_number(ev.declared.get("rgaa_rate"))
     if ev.rgaa_failed:
         return Verdict(NOT_MET, f"{ev.rgaa_failed} violation(s) axe-core de tests RGAA sur les "
                        "pages visitées.", ("handicap",))
@@ -165,7 +154,7 @@ def rgaa(ev: Evidence) -> Verdict:
                        "inférieur à 50 %.", ("handicap",))
     if published is not None and published < 100:
         return Verdict(NOT_MET, f"Taux de conformité publié par l’observatoire : "
-                       f"{_fr(published)} %.", ("handicap",), ("rgaa_rate",))
+                       f"{number_fr(published)} %.", ("handicap",), ("rgaa_rate",))
     if level == "oui":
         return Verdict(MET, "Déclarée totalement conforme, et aucun test RGAA invalidé par "
                        "les tests automatiques (qui n’en couvrent qu’une partie).", ("handicap",))
@@ -174,14 +163,14 @@ def rgaa(ev: Evidence) -> Verdict:
 
 
 def plain_language(ev: Evidence) -> Verdict:
-    rating = _number(ev.declared.get("plain_language"))
+    rating = as_number(ev.declared.get("plain_language"))
     estimate = {"easy": "facile", "fairly_hard": "plutôt difficile", "hard": "difficile"}.get(
         ev.levels.get("plain_language") or "")
     hint = f" (estimation de lisibilité de Vigie : {estimate})" if estimate else ""
     used = ("plain_language",) if estimate else ()
     if rating is not None:
         return Verdict(MET if rating > 8 else NOT_MET, f"Note de clarté publiée par "
-                       f"l’observatoire : {_fr(rating)}/10{hint}.", used, ("plain_language",))
+                       f"l’observatoire : {number_fr(rating)}/10{hint}.", used, ("plain_language",))
     return Verdict(UNKNOWN, f"Aucune note publiée ; Vigie n’a que son estimation, qui n’est "
                    f"pas l’avis des usagers{hint}.", used)
 

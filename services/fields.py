@@ -15,14 +15,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core.schedules import normalize, parse_schedule
-from core.text import fold_to_ascii
+from core.text import fold_to_ascii, normalise_text
 from core.urls import MAX_URL_LENGTH, has_credentials
 from services.issues import BIDI_CONTROLS, CONTROL_CHARACTERS, Invalid, IssueLog
 
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,119}")
-_NO_VALUE = {"", "-", "n/a", "na", "nc", "non communiqué", "non renseigné"}
+# Cells that mean "no value" in the observatory's files and in service lists (compared folded).
+NO_VALUE = {"", "-", "n/a", "#n/a", "na", "nc", "non communique", "non renseigne", "sans objet"}
 _BIDI_NAMES = {0x202A: "LRE", 0x202B: "RLE", 0x202C: "PDF", 0x202D: "LRO", 0x202E: "RLO",
                0x2066: "LRI", 0x2067: "RLI", 0x2068: "FSI", 0x2069: "PDI"}
+
+
+def is_empty(text: str) -> bool:
+    return normalise_text(text) in NO_VALUE
 
 
 def kind(value: Any) -> str:
@@ -193,9 +198,9 @@ def check_rate(value: Any) -> int | float | None:
         raise Invalid(f"must be a number between 0 and 100, got {kind(value)}")
     number: float
     if isinstance(value, str):
-        text = value.strip().lower()
-        if text in _NO_VALUE:
+        if is_empty(value):
             return None
+        text = value.strip().lower()
         cleaned = re.sub(r"[\s\u00a0\u202f]", "", text).removesuffix("%").replace(",", ".")
         try:
             number = float(cleaned)

@@ -15,16 +15,11 @@ from datetime import date
 from typing import Any
 
 from core.text import normalise_text
-from services.fields import check_bool, check_characters, check_rate, kind
+from services.fields import check_bool, check_characters, check_rate, is_empty, kind
 from services.issues import Invalid
 
-NO_VALUE = {"", "-", "n/a", "#n/a", "na", "nc", "non communique", "non renseigne", "sans objet"}
 _BLANKS = re.compile(r"[\s\u00a0\u202f]")
 RATE_ROLES = ("rgaa_rate", "availability_rate", "digital_rate")
-
-
-def is_empty(text: str) -> bool:
-    return normalise_text(text) in NO_VALUE
 
 
 def number(text: str, what: str) -> float:

@@ -33,11 +33,12 @@ from services.fields import (
     check_schedule,
     check_slug,
     check_url,
+    is_empty,
     slugify,
     suggestion,
 )
 from services.issues import BAD, IssueLog, RegistryIssue
-from services.published import RATE_ROLES, READERS, is_empty, is_fraction_column, rate
+from services.published import RATE_ROLES, READERS, is_fraction_column, rate
 from services.spec import ServiceSpec
 
 Row = tuple[int, list[str]]  # (line or sheet row, cells as text)

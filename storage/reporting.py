@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from core.outcomes import RunStatus
 from storage.models import (
     Finding,
     IndicatorValue,
@@ -162,7 +163,7 @@ def history(session: Session, run_id: int, max_runs: int, check_id: str
 
 # « The last completed run » of a quarter: a run whose status is completed (not one whose
 # checks failed for some service, nor a failed, interrupted or running one).
-COMPLETED = "completed"
+COMPLETED = RunStatus.completed
 
 
 @dataclass(frozen=True)

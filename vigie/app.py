@@ -236,6 +236,8 @@ def recheck(storage: Storage, run: str, check_ids: list[str] | None = None
 
 EXPORT_KINDS = ("run", "findings", "indicators", "compare")
 EXPORT_FORMATS = ("json", "csv")
+
+
 def parse_quarter(quarter: str) -> Quarter:
     """``--quarter 2026-T3`` (or ``2026-Q3``); ``BadInput`` naming the flag otherwise."""
     try:

@@ -103,11 +103,26 @@ def truncate(text: str | None, limit: int = 500) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def as_number(value: object) -> float | None:
+    """A published or read number (« 7,5 » too); None when it is none."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(str(value).replace(",", "."))
+    except ValueError:
+        return None
+
+
+def number_fr(value: float) -> str:
+    """7.5 → « 7,5 », 100.0 → « 100 »."""
+    return f"{value:g}".replace(".", ",")
+
+
 def rate_fr(rate: object) -> str:
     if rate is None or rate == "":
         return ""
     try:
-        return f"{float(str(rate)):g} %".replace(".", ",")
+        return number_fr(float(str(rate))) + " %"
     except ValueError:
         return str(rate)
 
